@@ -1,0 +1,4 @@
+/**
+ * The ready-made pipelines alone: `llm-resilience/policies`.
+ * @packageDocumentation
+ */

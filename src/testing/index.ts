@@ -1,0 +1,4 @@
+/**
+ * The test kit: `llm-resilience/testing` (Node only).
+ * @packageDocumentation
+ */
