@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let work: string;
+let consumer: string;
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Packs the package as npm would publish it (prepack builds it), installs the tarball into a
+// fresh consumer project and loads every entry point with both `import` and `require`.
+describe('the packed tarball', () => {
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'llmr-pack-'));
+    run(npm, ['pack', '--silent', '--pack-destination', work], root);
+    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+    if (!tarball) throw new Error(`npm pack wrote no tarball into ${work}`);
+    consumer = join(work, 'consumer');
+    run('mkdir', ['-p', consumer], work);
+    writeFileSync(join(consumer, 'package.json'), '{"name":"consumer","private":true}\n');
+    run(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)],
+      consumer,
+    );
+  }, 180_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const probe = `
+    const exportsOf = (m) => Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule').sort();
+    const out = {
+      root: exportsOf(root),
+      policies: exportsOf(policies),
+      testing: exportsOf(testing),
+      classify: root.classifyOpenAIError({ status: 429, error: { code: 'rate_limit_exceeded' } }).kind,
+      samePresets: root.chatPolicy === policies.chatPolicy,
+    };
+    console.log(JSON.stringify(out));
+  `;
+
+  function load(file: string, source: string) {
+    writeFileSync(join(consumer, file), source);
+    return JSON.parse(run(process.execPath, [file], consumer)) as {
+      root: string[];
+      policies: string[];
+      testing: string[];
+      classify: string;
+      samePresets: boolean;
+    };
+  }
+
+  it('loads with import (ESM) and require (CJS), with the same exports', () => {
+    const esm = load(
+      'probe.mjs',
+      `import * as root from 'llm-resilience';
+       import * as policies from 'llm-resilience/policies';
+       import * as testing from 'llm-resilience/testing';
+       ${probe}`,
+    );
+    const cjs = load(
+      'probe.cjs',
+      `const root = require('llm-resilience');
+       const policies = require('llm-resilience/policies');
+       const testing = require('llm-resilience/testing');
+       ${probe}`,
+    );
+    expect(esm.root).toContain('classifyOpenAIError');
+    expect(esm.root).toContain('createPolicy');
+    expect(esm.root).toContain('chatPolicy');
+    expect(esm.policies).toEqual(expect.arrayContaining(['chatPolicy', 'embeddingsPolicy', 'streamPolicy']));
+    expect(esm.testing).toEqual(expect.arrayContaining(['startFakeOpenAI', 'chaos']));
+    expect(esm.classify).toBe('rate_limit');
+    // The root and the policies entry point hand out the very same preset instances.
+    expect(esm.samePresets).toBe(true);
+    expect(cjs).toEqual(esm);
+  });
+
+  it('ships only the build output and the package documents', () => {
+    const listing = run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], root);
+    const files = (JSON.parse(listing) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.cts');
+    expect(files.every((f) => /^(dist\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(f))).toBe(
+      true,
+    );
+  });
+});
