@@ -1,0 +1,267 @@
+import { TimeoutError } from '../errors/TimeoutError.js';
+import type { StreamOutcome } from '../events.js';
+import { StreamInterruptedError } from './StreamInterruptedError.js';
+
+/** How a guarded stream ended, as its `onEnd` callback receives it. */
+export interface StreamEndReport {
+  /** Chunks the consumer received. */
+  chunks: number;
+  /** Milliseconds from the `guardStream` call to the end. */
+  durationMs: number;
+  /** `completed` (read to the end), `released` (left early by the consumer) or `failed`. */
+  outcome: StreamOutcome;
+  /** What stopped a failed stream (the `cause` of the `StreamInterruptedError` thrown). */
+  error?: unknown;
+}
+
+/** Options of {@link guardStream}. */
+export interface GuardStreamOptions {
+  /**
+   * The controller whose signal the request behind the stream listens to (pass its signal to the
+   * SDK call). Aborting it stops the stream with its reason as the error's cause; the guard aborts
+   * it itself to close the connection when it gives up on the stream or the consumer leaves early.
+   * Default: a new controller, so only the source's own `return()` can close the connection.
+   */
+  controller?: AbortController;
+  /**
+   * The longest wait, in milliseconds, for each chunk after the first while the consumer is
+   * asking for it. Default: no limit.
+   */
+  idleMs?: number;
+  /** Called once when the stream ends after its first chunk, however it ends. Must not throw. */
+  onEnd?: (report: StreamEndReport) => void;
+}
+
+/**
+ * A stream that either finishes or throws: the async iterable `guardStream` resolves with. It
+ * yields every chunk of the source in order, the first included, and can be iterated once.
+ * While the consumer waits for a chunk it enforces `idleMs`; a stall, a failure of the source, an
+ * abort of the controller, or a source that ends because its request was aborted throws a
+ * {@link StreamInterruptedError} telling how many chunks were delivered. Leaving the loop early
+ * (`break`, or `release()`) aborts the controller and returns the source at once. No timer or
+ * listener outlives the wait it belongs to.
+ */
+export class GuardedStream<T> implements AsyncIterable<T> {
+  #chunks = 0;
+  #ended = false;
+  #iterated = false;
+  #first: IteratorResult<T> | undefined;
+  readonly #source: AsyncIterator<T>;
+  readonly #sourceIterable: AsyncIterable<T>;
+  readonly #controller: AbortController;
+  readonly #idleMs: number | undefined;
+  readonly #onEnd: ((report: StreamEndReport) => void) | undefined;
+  readonly #startedAt: number;
+
+  /** @internal Made by {@link guardStream} once the first chunk has arrived. */
+  constructor(
+    sourceIterable: AsyncIterable<T>,
+    source: AsyncIterator<T>,
+    first: IteratorResult<T>,
+    options: GuardStreamOptions & { controller: AbortController; startedAt: number },
+  ) {
+    this.#sourceIterable = sourceIterable;
+    this.#source = source;
+    this.#first = first;
+    this.#controller = options.controller;
+    this.#idleMs = options.idleMs;
+    this.#onEnd = options.onEnd;
+    this.#startedAt = options.startedAt;
+    if (first.done) {
+      this.#end('completed');
+    }
+  }
+
+  /** How many chunks the consumer has received so far. */
+  get chunks(): number {
+    return this.#chunks;
+  }
+
+  /** Gives the stream up without reading it: closes the connection, like leaving the loop early. */
+  release(): void {
+    if (this.#ended) {
+      return;
+    }
+    this.#end('released');
+    this.#closeSource();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#iterated) {
+      throw new TypeError('A guarded stream can be iterated only once.');
+    }
+    this.#iterated = true;
+    return {
+      next: () => this.#next(),
+      return: () => {
+        this.release();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  async #next(): Promise<IteratorResult<T>> {
+    if (this.#ended) {
+      return { done: true, value: undefined };
+    }
+    let result: IteratorResult<T>;
+    if (this.#first) {
+      result = this.#first;
+      this.#first = undefined;
+    } else {
+      try {
+        result = await pullChunk(this.#source, this.#controller.signal, this.#idleMs);
+        if (result.done && isAborted(this.#controller.signal, this.#sourceIterable)) {
+          // An SDK stream whose request was aborted just ends, as if its answer were complete.
+          throw abortReason(this.#controller.signal, this.#sourceIterable);
+        }
+      } catch (error) {
+        throw this.#fail(error);
+      }
+    }
+    if (result.done) {
+      this.#end('completed');
+    } else {
+      this.#chunks += 1;
+    }
+    return result;
+  }
+
+  #fail(error: unknown): StreamInterruptedError {
+    if (!this.#ended) {
+      this.#end('failed', error);
+      this.#closeSource(error);
+    }
+    return new StreamInterruptedError(this.#chunks, error);
+  }
+
+  #end(outcome: StreamOutcome, error?: unknown): void {
+    this.#ended = true;
+    this.#first = undefined;
+    const report: StreamEndReport = {
+      chunks: this.#chunks,
+      durationMs: Date.now() - this.#startedAt,
+      outcome,
+    };
+    if (error !== undefined) {
+      report.error = error;
+    }
+    this.#onEnd?.(report);
+  }
+
+  #closeSource(reason?: unknown): void {
+    closeSource(this.#source, this.#controller, reason);
+  }
+}
+
+/**
+ * Starts reading `source` (the openai SDK's `Stream` for chat completions or for the Responses
+ * API's events, or any async iterable) and resolves once its first chunk has arrived, with a
+ * {@link GuardedStream} that yields every chunk, the first included. It rejects with the source's
+ * own error, unwrapped, when the source fails before its first chunk, and with the controller's
+ * abort reason when the controller aborts first (a first-token timeout is such an abort); the
+ * connection is closed then. A source that ends without any chunk resolves with an empty,
+ * completed stream. Waiting for the first chunk has no limit of its own: abort the controller.
+ */
+export async function guardStream<T>(
+  source: AsyncIterable<T>,
+  options: GuardStreamOptions = {},
+): Promise<GuardedStream<T>> {
+  const { controller = new AbortController(), idleMs, onEnd } = options;
+  if (idleMs !== undefined && !(idleMs > 0 && Number.isFinite(idleMs))) {
+    throw new TypeError(`idleMs must be a positive, finite number of milliseconds; got ${idleMs}`);
+  }
+  const startedAt = Date.now();
+  const iterator = source[Symbol.asyncIterator]();
+  let first: IteratorResult<T>;
+  try {
+    first = await pullChunk(iterator, controller.signal, undefined);
+    if (first.done && isAborted(controller.signal, source)) {
+      throw abortReason(controller.signal, source);
+    }
+  } catch (error) {
+    closeSource(iterator, controller, error);
+    throw error;
+  }
+  const settings: GuardStreamOptions & { controller: AbortController; startedAt: number } = {
+    controller,
+    startedAt,
+  };
+  if (idleMs !== undefined) {
+    settings.idleMs = idleMs;
+  }
+  if (onEnd) {
+    settings.onEnd = onEnd;
+  }
+  return new GuardedStream(source, iterator, first, settings);
+}
+
+/**
+ * Waits for the source's next result, rejecting with the signal's reason when it aborts first, or
+ * with a `TimeoutError` (scope `idle`) after `idleMs`. The source's late result is ignored.
+ */
+function pullChunk<T>(
+  iterator: AsyncIterator<T>,
+  signal: AbortSignal,
+  idleMs: number | undefined,
+): Promise<IteratorResult<T>> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      cleanup();
+      reject(signal.reason);
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (idleMs !== undefined) {
+      timer = setTimeout(() => {
+        cleanup();
+        reject(new TimeoutError('idle', idleMs));
+      }, idleMs);
+    }
+    new Promise<IteratorResult<T>>((next) => next(iterator.next())).then(
+      (result) => {
+        cleanup();
+        resolve(result);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Closes the connection behind a source the guard gives up on, without waiting for it. */
+function closeSource<T>(iterator: AsyncIterator<T>, controller: AbortController, reason: unknown) {
+  if (!controller.signal.aborted) {
+    controller.abort(reason);
+  }
+  try {
+    Promise.resolve(iterator.return?.()).catch(() => undefined);
+  } catch {
+    // A source whose return() throws is closed as far as it can be.
+  }
+}
+
+/** The controller the openai SDK's `Stream` exposes, when `source` is one. */
+function sourceSignal(source: AsyncIterable<unknown>): AbortSignal | undefined {
+  const controller: unknown = (source as { controller?: unknown }).controller;
+  return controller instanceof AbortController ? controller.signal : undefined;
+}
+
+/** Whether the request behind the stream was aborted, by the guard's controller or the SDK's own. */
+function isAborted(signal: AbortSignal, source: AsyncIterable<unknown>): boolean {
+  return signal.aborted || sourceSignal(source)?.aborted === true;
+}
+
+function abortReason(signal: AbortSignal, source: AsyncIterable<unknown>): unknown {
+  return signal.aborted ? signal.reason : sourceSignal(source)?.reason;
+}

@@ -1,0 +1,7 @@
+export {
+  GuardedStream,
+  type GuardStreamOptions,
+  guardStream,
+  type StreamEndReport,
+} from './guardStream.js';
+export { StreamInterruptedError } from './StreamInterruptedError.js';

@@ -1,0 +1,317 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TimeoutError } from '../../src/errors/TimeoutError.js';
+import { guardStream, type StreamEndReport } from '../../src/stream/guardStream.js';
+import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
+
+/** A hand-made source: the test pushes chunks, ends or fails it; it records return() calls. */
+function channel<T>() {
+  const queue: IteratorResult<T>[] = [];
+  const failures: unknown[] = [];
+  let waiting:
+    | { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }
+    | undefined;
+  const state = { returned: 0, nextCalls: 0 };
+  const deliver = () => {
+    if (!waiting) return;
+    const failure = failures.shift();
+    if (failure !== undefined) {
+      const w = waiting;
+      waiting = undefined;
+      w.reject(failure);
+      return;
+    }
+    const item = queue.shift();
+    if (item) {
+      const w = waiting;
+      waiting = undefined;
+      w.resolve(item);
+    }
+  };
+  const iterable: AsyncIterable<T> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        state.nextCalls += 1;
+        return new Promise<IteratorResult<T>>((resolve, reject) => {
+          waiting = { resolve, reject };
+          deliver();
+        });
+      },
+      return: () => {
+        state.returned += 1;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    }),
+  };
+  return {
+    iterable,
+    state,
+    push: (...values: T[]) => {
+      for (const value of values) queue.push({ done: false, value });
+      deliver();
+    },
+    end: () => {
+      queue.push({ done: true, value: undefined });
+      deliver();
+    },
+    fail: (error: unknown) => {
+      failures.push(error);
+      deliver();
+    },
+  };
+}
+
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const seen: T[] = [];
+  for await (const chunk of stream) seen.push(chunk);
+  return seen;
+}
+
+describe('guardStream', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    expect(vi.getTimerCount()).toBe(0);
+    vi.useRealTimers();
+  });
+
+  it('resolves only once the first chunk has arrived, then yields every chunk in order', async () => {
+    const source = channel<number>();
+    const ends: StreamEndReport[] = [];
+    let resolved = false;
+    const guarded = guardStream(source.iterable, { onEnd: (e) => ends.push(e) }).then((s) => {
+      resolved = true;
+      return s;
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(resolved).toBe(false);
+    source.push(1);
+    const stream = await guarded;
+    source.push(2, 3);
+    source.end();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(await collect(stream)).toEqual([1, 2, 3]);
+    expect(stream.chunks).toBe(3);
+    expect(ends).toEqual([{ chunks: 3, durationMs: 1_250, outcome: 'completed' }]);
+    expect(source.state.returned).toBe(0);
+  });
+
+  it('rejects with the raw error, closes the connection and reports no end when the source fails before its first chunk', async () => {
+    const source = channel<number>();
+    const controller = new AbortController();
+    const onEnd = vi.fn();
+    const guarded = guardStream(source.iterable, { controller, onEnd });
+    const failure = new TypeError('terminated');
+    source.fail(failure);
+    await expect(guarded).rejects.toBe(failure);
+    expect(controller.signal.aborted).toBe(true);
+    expect(controller.signal.reason).toBe(failure);
+    expect(source.state.returned).toBe(1);
+    expect(onEnd).not.toHaveBeenCalled();
+  });
+
+  it('rejects with the abort reason when the controller aborts before the first chunk', async () => {
+    const source = channel<number>();
+    const controller = new AbortController();
+    const guarded = guardStream(source.iterable, { controller, idleMs: 50 });
+    const reason = new TimeoutError('firstToken', 100);
+    setTimeout(() => controller.abort(reason), 100);
+    const settled = expect(guarded).rejects.toBe(reason);
+    await vi.advanceTimersByTimeAsync(100);
+    await settled;
+    expect(source.state.returned).toBe(1);
+  });
+
+  it('does not apply idleMs to the first chunk', async () => {
+    const source = channel<string>();
+    const guarded = guardStream(source.iterable, { idleMs: 50 });
+    await vi.advanceTimersByTimeAsync(500);
+    source.push('a');
+    source.end();
+    expect(await collect(await guarded)).toEqual(['a']);
+  });
+
+  it('throws a StreamInterruptedError with an idle TimeoutError after idleMs without a chunk', async () => {
+    const source = channel<number>();
+    const controller = new AbortController();
+    const ends: StreamEndReport[] = [];
+    source.push(1, 2, 3);
+    const stream = await guardStream(source.iterable, {
+      controller,
+      idleMs: 200,
+      onEnd: (e) => ends.push(e),
+    });
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const chunk of stream) seen.push(chunk);
+    })();
+    const outcome = reading.then(
+      () => 'completed',
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(199);
+    expect(controller.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    const interrupted = error as StreamInterruptedError;
+    expect(interrupted.chunks).toBe(3);
+    expect(interrupted.cause).toBeInstanceOf(TimeoutError);
+    expect(interrupted.cause).toMatchObject({ scope: 'idle', timeoutMs: 200 });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(controller.signal.reason).toBe(interrupted.cause);
+    expect(source.state.returned).toBe(1);
+    expect(ends).toEqual([
+      { chunks: 3, durationMs: 200, outcome: 'failed', error: interrupted.cause },
+    ]);
+  });
+
+  it('restarts the idle clock for every chunk', async () => {
+    const source = channel<number>();
+    source.push(0);
+    const stream = await guardStream(source.iterable, { idleMs: 100 });
+    const reading = collect(stream);
+    for (let i = 1; i <= 5; i++) {
+      await vi.advanceTimersByTimeAsync(99);
+      source.push(i);
+    }
+    source.end();
+    expect(await reading).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('counts idle time only while the consumer waits for a chunk', async () => {
+    const source = channel<number>();
+    source.push(1);
+    const stream = await guardStream(source.iterable, { idleMs: 100 });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 1 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    source.push(2);
+    expect(await iterator.next()).toEqual({ done: false, value: 2 });
+    source.end();
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('wraps a connection error mid-stream, telling the chunks delivered', async () => {
+    const source = channel<number>();
+    source.push(1, 2);
+    const stream = await guardStream(source.iterable, { idleMs: 1_000 });
+    const terminated = new TypeError('terminated');
+    const reading = collect(stream);
+    const settled = expect(reading).rejects.toMatchObject({
+      name: 'StreamInterruptedError',
+      chunks: 2,
+      cause: terminated,
+    });
+    await vi.advanceTimersByTimeAsync(10);
+    source.fail(terminated);
+    await settled;
+    const iterator = stream[Symbol.asyncIterator];
+    expect(() => iterator.call(stream)).toThrow(TypeError);
+  });
+
+  it('throws when the controller aborts mid-stream, promptly, with the abort reason as cause', async () => {
+    const controller = new AbortController();
+    const source = channel<number>();
+    source.push(1);
+    const stream = await guardStream(source.iterable, { controller, idleMs: 10_000 });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    const pending = iterator.next();
+    const reason = new DOMException('caller gave up', 'AbortError');
+    controller.abort(reason);
+    await expect(pending).rejects.toMatchObject({ chunks: 1, cause: reason });
+    expect(source.state.returned).toBe(1);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('never ends silently when a source just returns because its own SDK controller was aborted', async () => {
+    const sdkController = new AbortController();
+    const source = channel<number>();
+    const sdkStream = Object.assign(source.iterable, { controller: sdkController });
+    source.push(1);
+    const stream = await guardStream(sdkStream);
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    sdkController.abort();
+    source.end();
+    const error = await iterator.next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as StreamInterruptedError).cause).toMatchObject({ name: 'AbortError' });
+  });
+
+  it('rejects before the first chunk when the SDK controller was aborted and the source ended', async () => {
+    const sdkController = new AbortController();
+    const source = channel<number>();
+    const guarded = guardStream(Object.assign(source.iterable, { controller: sdkController }));
+    sdkController.abort(new Error('gone'));
+    source.end();
+    await expect(guarded).rejects.toThrow('gone');
+  });
+
+  it('closes the connection at once when the consumer leaves the loop early', async () => {
+    const controller = new AbortController();
+    const source = channel<number>();
+    const ends: StreamEndReport[] = [];
+    source.push(1, 2, 3, 4);
+    const stream = await guardStream(source.iterable, {
+      controller,
+      idleMs: 100,
+      onEnd: (e) => ends.push(e),
+    });
+    for await (const chunk of stream) {
+      if (chunk === 2) break;
+    }
+    expect(controller.signal.aborted).toBe(true);
+    expect(source.state.returned).toBe(1);
+    expect(ends).toEqual([{ chunks: 2, durationMs: 0, outcome: 'released' }]);
+    expect(stream.chunks).toBe(2);
+  });
+
+  it('release() closes a stream that was never iterated, once', async () => {
+    const controller = new AbortController();
+    const source = channel<number>();
+    const onEnd = vi.fn();
+    source.push(1);
+    const stream = await guardStream(source.iterable, { controller, onEnd });
+    stream.release();
+    stream.release();
+    expect(controller.signal.aborted).toBe(true);
+    expect(source.state.returned).toBe(1);
+    expect(onEnd).toHaveBeenCalledTimes(1);
+    expect(onEnd).toHaveBeenCalledWith({ chunks: 0, durationMs: 0, outcome: 'released' });
+    expect(await collect(stream)).toEqual([]);
+  });
+
+  it('resolves an empty source as a completed stream of no chunks', async () => {
+    const source = channel<number>();
+    const onEnd = vi.fn();
+    source.end();
+    const stream = await guardStream(source.iterable, { onEnd });
+    expect(onEnd).toHaveBeenCalledWith({ chunks: 0, durationMs: 0, outcome: 'completed' });
+    expect(await collect(stream)).toEqual([]);
+  });
+
+  it('works with an async generator and reports an error thrown inside it', async () => {
+    async function* generate() {
+      yield 'a';
+      yield 'b';
+      throw new Error('server error event');
+    }
+    const stream = await guardStream(generate());
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) seen.push(chunk);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['a', 'b']);
+    expect(error).toMatchObject({ chunks: 2, cause: { message: 'server error event' } });
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects idleMs %s', async (idleMs) => {
+    const source = channel<number>();
+    await expect(guardStream(source.iterable, { idleMs })).rejects.toThrow(
+      new TypeError(`idleMs must be a positive, finite number of milliseconds; got ${idleMs}`),
+    );
+    expect(source.state.nextCalls).toBe(0);
+  });
+});
