@@ -1,5 +1,6 @@
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { StreamOutcome } from '../events.js';
+import { isFirstOutput } from './isFirstOutput.js';
 import { StreamInterruptedError } from './StreamInterruptedError.js';
 
 /** How a guarded stream ended, as its `onEnd` callback receives it. */
@@ -15,7 +16,7 @@ export interface StreamEndReport {
 }
 
 /** Options of {@link guardStream}. */
-export interface GuardStreamOptions {
+export interface GuardStreamOptions<T = unknown> {
   /**
    * The controller whose signal the request behind the stream listens to (pass its signal to the
    * SDK call). Aborting it stops the stream with its reason as the error's cause; the guard aborts
@@ -28,13 +29,19 @@ export interface GuardStreamOptions {
    * asking for it. Default: no limit.
    */
   idleMs?: number;
-  /** Called once when the stream ends after its first chunk, however it ends. Must not throw. */
+  /**
+   * Which chunk is the first token: `guardStream` resolves once it has arrived, holding back the
+   * chunks before it. Default {@link isFirstToken}: any chunk but the Responses API's lifecycle
+   * events that come before the model's first output.
+   */
+  isFirstToken?: (chunk: T) => boolean;
+  /** Called once when the stream ends after its first token, however it ends. Must not throw. */
   onEnd?: (report: StreamEndReport) => void;
 }
 
 /**
  * A stream that either finishes or throws: the async iterable `guardStream` resolves with. It
- * yields every chunk of the source in order, the first included, and can be iterated once.
+ * yields every chunk of the source in order, from the very first, and can be iterated once.
  * While the consumer waits for a chunk it enforces `idleMs`; a stall, a failure of the source, an
  * abort of the controller, or a source that ends because its request was aborted throws a
  * {@link StreamInterruptedError} telling how many chunks were delivered. Leaving the loop early
@@ -45,7 +52,8 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   #chunks = 0;
   #ended = false;
   #iterated = false;
-  #first: IteratorResult<T> | undefined;
+  #held: T[];
+  #sourceDone: boolean;
   readonly #source: AsyncIterator<T>;
   readonly #sourceIterable: AsyncIterable<T>;
   readonly #controller: AbortController;
@@ -53,21 +61,22 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   readonly #onEnd: ((report: StreamEndReport) => void) | undefined;
   readonly #startedAt: number;
 
-  /** @internal Made by {@link guardStream} once the first chunk has arrived. */
+  /** @internal Made by {@link guardStream} once the first token has arrived. */
   constructor(
     sourceIterable: AsyncIterable<T>,
     source: AsyncIterator<T>,
-    first: IteratorResult<T>,
-    options: GuardStreamOptions & { controller: AbortController; startedAt: number },
+    opening: { held: T[]; sourceDone: boolean },
+    options: GuardStreamOptions<T> & { controller: AbortController; startedAt: number },
   ) {
     this.#sourceIterable = sourceIterable;
     this.#source = source;
-    this.#first = first;
+    this.#held = opening.held;
+    this.#sourceDone = opening.sourceDone;
     this.#controller = options.controller;
     this.#idleMs = options.idleMs;
     this.#onEnd = options.onEnd;
     this.#startedAt = options.startedAt;
-    if (first.done) {
+    if (this.#sourceDone && this.#held.length === 0) {
       this.#end('completed');
     }
   }
@@ -105,9 +114,10 @@ export class GuardedStream<T> implements AsyncIterable<T> {
       return { done: true, value: undefined };
     }
     let result: IteratorResult<T>;
-    if (this.#first) {
-      result = this.#first;
-      this.#first = undefined;
+    if (this.#held.length > 0) {
+      result = { done: false, value: this.#held.shift() as T };
+    } else if (this.#sourceDone) {
+      result = { done: true, value: undefined };
     } else {
       try {
         result = await pullChunk(this.#source, this.#controller.signal, this.#idleMs);
@@ -137,7 +147,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
 
   #end(outcome: StreamOutcome, error?: unknown): void {
     this.#ended = true;
-    this.#first = undefined;
+    this.#held = [];
     const report: StreamEndReport = {
       chunks: this.#chunks,
       durationMs: Date.now() - this.#startedAt,
@@ -156,34 +166,51 @@ export class GuardedStream<T> implements AsyncIterable<T> {
 
 /**
  * Starts reading `source` (the openai SDK's `Stream` for chat completions or for the Responses
- * API's events, or any async iterable) and resolves once its first chunk has arrived, with a
- * {@link GuardedStream} that yields every chunk, the first included. It rejects with the source's
- * own error, unwrapped, when the source fails before its first chunk, and with the controller's
- * abort reason when the controller aborts first (a first-token timeout is such an abort); the
- * connection is closed then. A source that ends without any chunk resolves with an empty,
- * completed stream. Waiting for the first chunk has no limit of its own: abort the controller.
+ * API's events, or any async iterable) and resolves once its first token has arrived (see
+ * `isFirstToken`), with a {@link GuardedStream} that yields every chunk from the very first. It
+ * rejects with the source's own error, unwrapped, when the source fails before its first token,
+ * and with the controller's abort reason when the controller aborts first (a first-token timeout
+ * is such an abort); the connection is closed then. A source that ends without a first token
+ * resolves with a completed stream of the chunks it gave. Waiting for the first token has no limit
+ * of its own: abort the controller. Throws a TypeError at once for a bad `idleMs`.
  */
 export async function guardStream<T>(
   source: AsyncIterable<T>,
-  options: GuardStreamOptions = {},
+  options: GuardStreamOptions<T> = {},
 ): Promise<GuardedStream<T>> {
-  const { controller = new AbortController(), idleMs, onEnd } = options;
+  const {
+    controller = new AbortController(),
+    idleMs,
+    onEnd,
+    isFirstToken = isFirstOutput,
+  } = options;
   if (idleMs !== undefined && !(idleMs > 0 && Number.isFinite(idleMs))) {
     throw new TypeError(`idleMs must be a positive, finite number of milliseconds; got ${idleMs}`);
   }
   const startedAt = Date.now();
   const iterator = source[Symbol.asyncIterator]();
-  let first: IteratorResult<T>;
+  const held: T[] = [];
+  let sourceDone = false;
   try {
-    first = await pullChunk(iterator, controller.signal, undefined);
-    if (first.done && isAborted(controller.signal, source)) {
-      throw abortReason(controller.signal, source);
+    for (;;) {
+      const result = await pullChunk(iterator, controller.signal, undefined);
+      if (result.done) {
+        if (isAborted(controller.signal, source)) {
+          throw abortReason(controller.signal, source);
+        }
+        sourceDone = true;
+        break;
+      }
+      held.push(result.value);
+      if (isFirstToken(result.value)) {
+        break;
+      }
     }
   } catch (error) {
     closeSource(iterator, controller, error);
     throw error;
   }
-  const settings: GuardStreamOptions & { controller: AbortController; startedAt: number } = {
+  const settings: GuardStreamOptions<T> & { controller: AbortController; startedAt: number } = {
     controller,
     startedAt,
   };
@@ -193,7 +220,7 @@ export async function guardStream<T>(
   if (onEnd) {
     settings.onEnd = onEnd;
   }
-  return new GuardedStream(source, iterator, first, settings);
+  return new GuardedStream(source, iterator, { held, sourceDone }, settings);
 }
 
 /**

@@ -4,4 +4,5 @@ export {
   guardStream,
   type StreamEndReport,
 } from './guardStream.js';
+export { isFirstOutput } from './isFirstOutput.js';
 export { StreamInterruptedError } from './StreamInterruptedError.js';

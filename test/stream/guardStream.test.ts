@@ -122,6 +122,39 @@ describe('guardStream', () => {
     expect(source.state.returned).toBe(1);
   });
 
+  it('holds Responses API lifecycle events back until the first output, then yields them all in order', async () => {
+    const source = channel<{ type: string }>();
+    let resolved = false;
+    const guarded = guardStream(source.iterable, { idleMs: 50 }).then((s) => {
+      resolved = true;
+      return s;
+    });
+    source.push({ type: 'response.created' }, { type: 'response.in_progress' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(resolved).toBe(false);
+    source.push({ type: 'response.output_text.delta' }, { type: 'response.completed' });
+    const stream = await guarded;
+    source.end();
+    expect((await collect(stream)).map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_text.delta',
+      'response.completed',
+    ]);
+    expect(stream.chunks).toBe(4);
+  });
+
+  it('takes a custom isFirstToken, and resolves with the held chunks when the source ends first', async () => {
+    const source = channel<number>();
+    const onEnd = vi.fn();
+    source.push(1, 2);
+    source.end();
+    const stream = await guardStream(source.iterable, { isFirstToken: (n) => n > 5, onEnd });
+    expect(onEnd).not.toHaveBeenCalled();
+    expect(await collect(stream)).toEqual([1, 2]);
+    expect(onEnd).toHaveBeenCalledWith({ chunks: 2, durationMs: 0, outcome: 'completed' });
+  });
+
   it('does not apply idleMs to the first chunk', async () => {
     const source = channel<string>();
     const guarded = guardStream(source.iterable, { idleMs: 50 });
