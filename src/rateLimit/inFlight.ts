@@ -1,0 +1,44 @@
+/**
+ * How long a request counts as in flight at most: replies that never come (an attempt that failed
+ * otherwise, or was abandoned) stop counting after this.
+ */
+const HORIZON_MS = 60_000;
+
+/**
+ * The send times of the requests still waiting for a reply, oldest first. Replies are matched to
+ * sends in order (the oldest request is assumed to answer first), which is what lets the gate tell
+ * a 429 to a request sent before it slowed down (stale) from one sent after (fresh).
+ */
+export class InFlight {
+  private times: number[] = [];
+  private head = 0;
+
+  /** Requests in flight (sent within the horizon, not yet answered). */
+  size(now: number): number {
+    const oldest = now - HORIZON_MS;
+    while (this.head < this.times.length && (this.times[this.head] ?? now) < oldest) this.head++;
+    this.compact();
+    return this.times.length - this.head;
+  }
+
+  /** A request was sent at `now`. */
+  sent(now: number): void {
+    this.times.push(now);
+  }
+
+  /** A reply came back: forgets the oldest request in flight. */
+  answered(): void {
+    if (this.head < this.times.length) this.head++;
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head === this.times.length) {
+      this.times = [];
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Options of the rate-limit gate (`createPolicy({ rateLimit })`). Every field is optional: `{}`
+ * gives the adaptive gate alone, which costs nothing until the server's first 429.
+ */
+export interface RateLimitOptions {
+  /**
+   * A fixed budget of requests per minute, enforced before the server has to say so: a token
+   * bucket holding one second's worth (`requestsPerMinute / 60`, at least 1) that refills at
+   * `requestsPerMinute / 60` per second. Default: none (only the pace learned from 429s).
+   */
+  requestsPerMinute?: number;
+  /**
+   * A fixed budget of tokens per minute: a token bucket holding one second's worth, refilled at
+   * `tokensPerMinute / 60` per second. A call may go once the bucket is full or holds its cost, and
+   * a large call then leaves a debt that later calls wait out. A call costing more than
+   * `tokensPerMinute` is rejected at once with a {@link RateLimitBudgetError}. Default: none.
+   */
+  tokensPerMinute?: number;
+  /**
+   * The token cost of a call, for `tokensPerMinute`: called before every attempt with the tokens
+   * the call declared (`execute(fn, { tokens })`, `undefined` when it declared none) and returns the
+   * cost, a finite number >= 0, e.g. `(declared) => (declared ?? 500) + 256` to add the
+   * completion's `max_tokens`. Only allowed with `tokensPerMinute`. Default: the declared tokens,
+   * or 0 when the call declares none.
+   */
+  estimateTokens?: (declared: number | undefined) => number;
+  /**
+   * Additive increase of the learned pace: requests per second added for each second of
+   * successes while callers wait at the gate. Default 2.
+   */
+  increasePerSec?: number;
+  /** Multiplicative decrease: the learned pace is multiplied by this on a fresh 429, in (0, 1]. Default 0.7. */
+  decreaseFactor?: number;
+  /** The learned pace never drops below this many requests per second. Default 0.5. */
+  minRatePerSec?: number;
+  /**
+   * How long the gate closes after a 429 without a wait hint (`retry-after-ms` / `retry-after`);
+   * doubled for each further 429 in a row, up to `maxWaitMs`. Default 1000.
+   */
+  backoffMs?: number;
+  /** The longest the gate stays closed after one 429, whatever the server's hint. Default 60000. */
+  maxWaitMs?: number;
+}
+
+/** {@link RateLimitOptions} with every default filled in. */
+export interface ResolvedRateLimitOptions {
+  requestsPerMinute: number | undefined;
+  tokensPerMinute: number | undefined;
+  estimateTokens: ((declared: number | undefined) => number) | undefined;
+  increasePerSec: number;
+  decreaseFactor: number;
+  minRatePerSec: number;
+  backoffMs: number;
+  maxWaitMs: number;
+}
+
+/** The defaults of {@link RateLimitOptions}. */
+export const RATE_LIMIT_DEFAULTS = {
+  increasePerSec: 2,
+  decreaseFactor: 0.7,
+  minRatePerSec: 0.5,
+  backoffMs: 1000,
+  maxWaitMs: 60_000,
+} as const;
+
+type Check = (value: unknown) => string | undefined;
+
+const positive: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a finite number > 0';
+const atLeastZero: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number >= 0';
+const fraction: Check = (v) =>
+  typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number in (0, 1]';
+const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
+
+const CHECKS: Record<keyof RateLimitOptions, Check> = {
+  requestsPerMinute: positive,
+  tokensPerMinute: positive,
+  estimateTokens: fn,
+  increasePerSec: atLeastZero,
+  decreaseFactor: fraction,
+  minRatePerSec: positive,
+  backoffMs: positive,
+  maxWaitMs: positive,
+};
+
+/** A short, safe description of a bad value for an error message. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
+
+/**
+ * Checks rate-limit options and returns them unchanged. Throws a TypeError naming the option
+ * (`${path}.name`) and the value given for an unknown option, a value of the wrong type, a
+ * negative, zero, NaN or infinite number, or `estimateTokens` without `tokensPerMinute`.
+ * `path` is where the options sit, for the message; default `'rateLimit'`.
+ */
+export function validateRateLimitOptions(value: unknown, path = 'rateLimit'): RateLimitOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${path} must be an object, got ${describeValue(value)}`);
+  }
+  const record = value as Record<string, unknown>;
+  for (const [name, option] of Object.entries(record)) {
+    if (!Object.hasOwn(CHECKS, name)) {
+      throw new TypeError(
+        `${path}.${name} is not a rate-limit option (known: ${Object.keys(CHECKS).join(', ')}), got ${describeValue(option)}`,
+      );
+    }
+    if (option === undefined) continue;
+    const expected = CHECKS[name as keyof RateLimitOptions](option);
+    if (expected !== undefined) {
+      throw new TypeError(`${path}.${name} must be ${expected}, got ${describeValue(option)}`);
+    }
+  }
+  if (record.estimateTokens !== undefined && record.tokensPerMinute === undefined) {
+    throw new TypeError(
+      `${path}.estimateTokens needs ${path}.tokensPerMinute (it prices calls against that budget), got tokensPerMinute undefined`,
+    );
+  }
+  return value as RateLimitOptions;
+}
+
+/** Validates `options` and fills in the defaults. */
+export function resolveRateLimitOptions(
+  options: RateLimitOptions,
+  path = 'rateLimit',
+): ResolvedRateLimitOptions {
+  const o = validateRateLimitOptions(options, path);
+  return {
+    requestsPerMinute: o.requestsPerMinute,
+    tokensPerMinute: o.tokensPerMinute,
+    estimateTokens: o.estimateTokens,
+    increasePerSec: o.increasePerSec ?? RATE_LIMIT_DEFAULTS.increasePerSec,
+    decreaseFactor: o.decreaseFactor ?? RATE_LIMIT_DEFAULTS.decreaseFactor,
+    minRatePerSec: o.minRatePerSec ?? RATE_LIMIT_DEFAULTS.minRatePerSec,
+    backoffMs: o.backoffMs ?? RATE_LIMIT_DEFAULTS.backoffMs,
+    maxWaitMs: o.maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs,
+  };
+}

@@ -1,0 +1,59 @@
+/** Float slack: a bucket refilled for exactly the announced wait counts as having the cost. */
+const EPSILON = 1e-9;
+
+/**
+ * A token bucket: `capacity` tokens at most, refilled continuously at `ratePerSec`, starting full.
+ * A cost larger than the capacity may be taken once the bucket is full; the level then goes
+ * negative (a debt the refill pays back before anything else is allowed). Times are milliseconds
+ * from `Date.now()`, passed in so one reading serves several buckets.
+ */
+export class TokenBucket {
+  private level: number;
+  private updatedAt: number;
+
+  constructor(
+    private ratePerSec: number,
+    private capacity: number,
+    now: number,
+  ) {
+    this.level = capacity;
+    this.updatedAt = now;
+  }
+
+  /** Milliseconds until `cost` may be taken (0 when it may be taken now). */
+  waitMs(cost: number, now: number): number {
+    this.refill(now);
+    const missing = Math.min(cost, this.capacity) - this.level;
+    return missing <= EPSILON ? 0 : (missing * 1000) / this.ratePerSec;
+  }
+
+  /** Takes `cost` tokens (call it once `waitMs` says 0). */
+  take(cost: number, now: number): void {
+    this.refill(now);
+    this.level -= cost;
+  }
+
+  /** Drops the tokens saved up (keeps a debt), so the next one comes only after a full refill step. */
+  empty(now: number): void {
+    this.refill(now);
+    this.level = Math.min(this.level, 0);
+  }
+
+  /** Changes the refill rate and capacity from now on; the level is kept, up to the new capacity. */
+  reset(ratePerSec: number, capacity: number, now: number): void {
+    this.refill(now);
+    this.ratePerSec = ratePerSec;
+    this.capacity = capacity;
+    this.level = Math.min(this.level, capacity);
+  }
+
+  private refill(now: number): void {
+    if (now > this.updatedAt) {
+      this.level = Math.min(
+        this.capacity,
+        this.level + ((now - this.updatedAt) * this.ratePerSec) / 1000,
+      );
+      this.updatedAt = now;
+    }
+  }
+}

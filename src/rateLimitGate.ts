@@ -1,0 +1,228 @@
+import type { ErrorClassification } from './errors/ErrorClassification.js';
+import { AdaptivePace } from './rateLimit/adaptivePace.js';
+import { RateLimitBudgetError } from './rateLimit/RateLimitBudgetError.js';
+import {
+  describeValue,
+  type RateLimitOptions,
+  type ResolvedRateLimitOptions,
+  resolveRateLimitOptions,
+} from './rateLimit/rateLimitOptions.js';
+import { TokenBucket } from './rateLimit/tokenBucket.js';
+
+export { RateLimitBudgetError } from './rateLimit/RateLimitBudgetError.js';
+export {
+  RATE_LIMIT_DEFAULTS,
+  type RateLimitOptions,
+  validateRateLimitOptions,
+} from './rateLimit/rateLimitOptions.js';
+
+/**
+ * What the gate reports (the policy emits them as `rateLimited` and `paced`): the gate closed
+ * after a 429 for `waitMs`; the learned pace changed to `ratePerSec` requests per second.
+ */
+export type RateLimitGateEvent =
+  | { type: 'rateLimited'; waitMs: number; reason: ErrorClassification }
+  | { type: 'paced'; ratePerSec: number };
+
+interface Waiter {
+  readonly cost: number;
+  readonly resolve: () => void;
+  readonly reject: (reason: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: () => void;
+}
+
+const OPEN: Promise<void> = Promise.resolve();
+
+/** An increase of the pace is reported once it is this much above the last reported pace. */
+const REPORT_INCREASE = 1.1;
+
+/**
+ * The rate-limit gate shared by every call through one policy, consulted before every attempt
+ * (first attempts and retries). Until the server's first 429 and without budgets, `acquire` is a
+ * resolved promise: no timer, no queue. A 429 closes the gate for the server's hint (or a backoff
+ * that doubles while hint-less 429s continue); callers then wait in one FIFO queue and are released
+ * at a pace learned from the server (see {@link AdaptivePace}: start from the successes per
+ * second just before the 429, add while calls succeed, multiply by `decreaseFactor` on a new 429),
+ * and within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given.
+ * The caller reports each attempt's outcome with `onSuccess` / `onRateLimited`.
+ */
+export class RateLimitGate {
+  private readonly options: ResolvedRateLimitOptions;
+  private readonly pace: AdaptivePace;
+  private readonly requests: TokenBucket | undefined;
+  private readonly tokens: TokenBucket | undefined;
+  private readonly queue: Waiter[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closedUntil = 0;
+  /** Fresh 429s in a row without a success, for the hint-less backoff. */
+  private strikes = 0;
+  private reportedRate: number | undefined;
+
+  /**
+   * @param options Budgets and tuning (validated here; TypeError on bad input).
+   * @param emit Receives the gate's events; the policy forwards them to its emitter.
+   */
+  constructor(
+    options: RateLimitOptions,
+    private readonly emit: (event: RateLimitGateEvent) => void,
+  ) {
+    this.options = resolveRateLimitOptions(options);
+    const o = this.options;
+    this.pace = new AdaptivePace(o);
+    const now = Date.now();
+    this.requests =
+      o.requestsPerMinute === undefined
+        ? undefined
+        : new TokenBucket(o.requestsPerMinute / 60, Math.max(1, o.requestsPerMinute / 60), now);
+    this.tokens =
+      o.tokensPerMinute === undefined
+        ? undefined
+        : new TokenBucket(o.tokensPerMinute / 60, o.tokensPerMinute / 60, now);
+  }
+
+  /**
+   * Resolves when a request may be sent (at once while nothing limits). Rejects with the signal's
+   * reason as soon as `signal` aborts (the waiter leaves the queue), with a TypeError for a bad
+   * `tokens`, and with a {@link RateLimitBudgetError} for a call costing more than the whole
+   * `tokensPerMinute`.
+   * @param signal Aborts the wait (the caller's abort or the call's total timeout).
+   * @param tokens The call's declared token cost, for `tokensPerMinute` (see `estimateTokens`).
+   */
+  acquire(signal: AbortSignal | undefined, tokens?: number): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let cost = 0;
+    try {
+      cost = this.costOf(tokens);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.queue.length === 0) {
+      const now = Date.now();
+      if (this.waitMs(cost, now) === 0) {
+        this.grant(cost, now);
+        return OPEN;
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        cost,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => this.abandon(waiter),
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+      if (this.queue.length === 1) this.release();
+    });
+  }
+
+  /** The attempt let through last succeeded (or at least was not rate-limited). */
+  onSuccess(): void {
+    this.strikes = 0;
+    const now = Date.now();
+    this.pace.succeeded(now, this.queue.length > 0 && this.pace.waitMs(now) > 0);
+    this.reportPace();
+    if (this.queue.length > 0) this.release();
+  }
+
+  /** An attempt failed with a 429 (`reason.kind === 'rate_limit'`): closes the gate and slows the pace. */
+  onRateLimited(reason: ErrorClassification): void {
+    const now = Date.now();
+    const o = this.options;
+    if (this.pace.rateLimited(now)) this.strikes++;
+    this.requests?.empty(now);
+    const hint = reason.retryAfterMs;
+    const waitMs = Math.min(
+      o.maxWaitMs,
+      hint !== undefined && Number.isFinite(hint) && hint >= 0
+        ? hint
+        : o.backoffMs * 2 ** Math.max(0, this.strikes - 1),
+    );
+    const wasOpen = this.closedUntil <= now;
+    this.closedUntil = Math.max(this.closedUntil, now + waitMs);
+    if (wasOpen && waitMs > 0) this.emit({ type: 'rateLimited', waitMs, reason });
+    this.reportPace();
+    if (this.queue.length > 0) this.release();
+  }
+
+  private costOf(tokens: number | undefined): number {
+    if (
+      tokens !== undefined &&
+      !(typeof tokens === 'number' && Number.isFinite(tokens) && tokens >= 0)
+    ) {
+      throw new TypeError(`tokens must be a finite number >= 0, got ${describeValue(tokens)}`);
+    }
+    const budget = this.options.tokensPerMinute;
+    if (budget === undefined) return 0;
+    const estimate = this.options.estimateTokens;
+    const cost = estimate === undefined ? (tokens ?? 0) : estimate(tokens);
+    if (!(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) {
+      throw new TypeError(
+        `rateLimit.estimateTokens must return a finite number >= 0, got ${describeValue(cost)}`,
+      );
+    }
+    if (cost > budget) throw new RateLimitBudgetError(cost, budget);
+    return cost;
+  }
+
+  /** Milliseconds until a request of `cost` tokens may go (0: now). */
+  private waitMs(cost: number, now: number): number {
+    return Math.max(
+      this.closedUntil - now,
+      this.pace.waitMs(now),
+      this.requests === undefined ? 0 : this.requests.waitMs(1, now),
+      this.tokens === undefined ? 0 : this.tokens.waitMs(cost, now),
+      0,
+    );
+  }
+
+  private grant(cost: number, now: number): void {
+    this.pace.sent(now);
+    this.requests?.take(1, now);
+    this.tokens?.take(cost, now);
+  }
+
+  /** Lets waiters through in order while they may go, then sets one timer for the head. */
+  private release(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const now = Date.now();
+    for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
+      const waitMs = this.waitMs(head.cost, now);
+      if (waitMs > 0) {
+        this.timer = setTimeout(this.onTimer, Math.ceil(waitMs));
+        return;
+      }
+      this.queue.shift();
+      head.signal?.removeEventListener('abort', head.onAbort);
+      this.grant(head.cost, now);
+      head.resolve();
+    }
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.release();
+  };
+
+  private abandon(waiter: Waiter): void {
+    const index = this.queue.indexOf(waiter);
+    if (index < 0) return;
+    this.queue.splice(index, 1);
+    waiter.reject(waiter.signal?.reason);
+    if (index === 0) this.release();
+  }
+
+  private reportPace(): void {
+    const rate = this.pace.ratePerSec;
+    if (rate === undefined || this.pace.estimating) return;
+    const last = this.reportedRate;
+    if (last !== undefined && rate >= last && rate < last * REPORT_INCREASE) return;
+    this.reportedRate = rate;
+    this.emit({ type: 'paced', ratePerSec: Math.round(rate * 100) / 100 });
+  }
+}
