@@ -5,6 +5,7 @@ import { type Endpoint, newId, okBody, streamFrames } from './openAIBodies.js';
 import type { RecordedRequest } from './recordedRequest.js';
 import {
   type OkReply,
+  openAIErrorBody,
   type RawReply,
   type Reply,
   replies,
@@ -212,7 +213,7 @@ function retryCountOf(req: IncomingMessage): number | undefined {
 }
 
 function errorReply(status: number, message: string, type: string): StatusReply {
-  return replies.status(status, { error: { message, type, param: null, code: null } });
+  return replies.status(status, openAIErrorBody(message, type, null));
 }
 
 /**

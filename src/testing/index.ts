@@ -2,6 +2,21 @@
  * The test kit: `llm-resilience/testing` (Node only).
  * @packageDocumentation
  */
+
+export {
+  type ChaosCommonOptions,
+  type ChaosErrorOptions,
+  type ChaosLatencyOptions,
+  type ChaosOptions,
+  ChaosPolicy,
+  chaos,
+} from './chaos.js';
+export {
+  type ErrorReplyOptions,
+  errorReplyFor,
+  HTTP_ERROR_KINDS,
+  type HttpErrorKind,
+} from './errorReplies.js';
 export { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from './fakeOpenAI.js';
 export type { RecordedRequest } from './recordedRequest.js';
 export {
@@ -26,4 +41,5 @@ export {
   type TokenBucketOptions,
 } from './schedules.js';
 export type { Script } from './script.js';
+export * as sdkShapedErrors from './sdkShapedErrors.js';
 export { seededRandom } from './seededRandom.js';

@@ -199,7 +199,7 @@ function built<R extends Reply>(reply: R, where: string): R {
 }
 
 /** The body OpenAI sends with an error: `{ error: { message, type, param, code } }`. */
-function errorBody(
+export function openAIErrorBody(
   message: string,
   type: string,
   code: string | null,
@@ -261,7 +261,7 @@ export const replies = {
       {
         type: 'status',
         status: 429,
-        body: errorBody(
+        body: openAIErrorBody(
           `Rate limit reached on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${reset}.`,
           'requests',
           'rate_limit_exceeded',
@@ -285,7 +285,7 @@ export const replies = {
   quota(): StatusReply {
     return replies.status(
       429,
-      errorBody(
+      openAIErrorBody(
         'You exceeded your current quota, please check your plan and billing details.',
         'insufficient_quota',
         'insufficient_quota',
@@ -297,7 +297,7 @@ export const replies = {
   contextLength(): StatusReply {
     return replies.status(
       400,
-      errorBody(
+      openAIErrorBody(
         "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the length of the messages.",
         'invalid_request_error',
         'context_length_exceeded',
@@ -310,7 +310,7 @@ export const replies = {
   unauthorized(): StatusReply {
     return replies.status(
       401,
-      errorBody(
+      openAIErrorBody(
         'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
         'invalid_request_error',
         'invalid_api_key',
@@ -322,7 +322,7 @@ export const replies = {
   serverError(): StatusReply {
     return replies.status(
       500,
-      errorBody(
+      openAIErrorBody(
         'The server had an error while processing your request. Sorry about that!',
         'server_error',
         null,
@@ -334,7 +334,11 @@ export const replies = {
   overloaded(): StatusReply {
     return replies.status(
       503,
-      errorBody('The engine is currently overloaded, please try again later', 'server_error', null),
+      openAIErrorBody(
+        'The engine is currently overloaded, please try again later',
+        'server_error',
+        null,
+      ),
     );
   },
 
@@ -343,7 +347,7 @@ export const replies = {
     checkStatus('replies.status', 'status', status);
     const defaultBody =
       status >= 400
-        ? errorBody(`HTTP ${status} from the fake OpenAI server`, 'server_error', null)
+        ? openAIErrorBody(`HTTP ${status} from the fake OpenAI server`, 'server_error', null)
         : {};
     return built(
       { type: 'status', status, body: body === undefined ? defaultBody : body, headers },

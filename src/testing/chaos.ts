@@ -1,0 +1,224 @@
+import {
+  EventEmitter,
+  type IDefaultPolicyContext,
+  type IFailureEvent,
+  type IPolicy,
+  type ISuccessEvent,
+} from 'cockatiel';
+import { ERROR_KINDS, type ErrorKind } from '../errors/ErrorClassification.js';
+import { errorReplyFor, type HttpErrorKind } from './errorReplies.js';
+import { newId } from './openAIBodies.js';
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  sdkErrorForResponse,
+} from './sdkShapedErrors.js';
+import { seededRandom } from './seededRandom.js';
+
+/** Options both kinds of chaos share. */
+export interface ChaosCommonOptions {
+  /** The share of calls that get the fault, from 0 (none) to 1 (all); default 1. */
+  rate?: number;
+  /** Seed of the random source that picks the calls: the same seed picks the same calls. Default: unseeded (`Math.random`). */
+  seed?: number;
+  /** Whether chaos is on: a boolean, or a function asked on every call; default true. When off, calls pass straight through. */
+  enabled?: boolean | (() => boolean);
+}
+
+/** Options of a chaos policy that throws errors instead of calling through. */
+export interface ChaosErrorOptions extends ChaosCommonOptions {
+  /**
+   * What to throw: a kind of failure, thrown as an error shaped like the openai SDK's for it
+   * (e.g. `rate_limit`: a `RateLimitError` with status 429, `retry-after-ms` and `x-ratelimit-*`
+   * headers, body, code and request id), or a function returning the value to throw.
+   */
+  error: ErrorKind | (() => unknown);
+  /** For `error: 'rate_limit'` only: the wait the error asks for; default 200 ms. */
+  retryAfterMs?: number;
+}
+
+/** Options of a chaos policy that delays calls. */
+export interface ChaosLatencyOptions extends ChaosCommonOptions {
+  /** How long to wait before calling through, in milliseconds (the call's abort signal cuts it short). */
+  latencyMs: number;
+}
+
+/** Options of {@link chaos}: either `error` or `latencyMs`, plus `rate`, `seed` and `enabled`. */
+export type ChaosOptions = ChaosErrorOptions | ChaosLatencyOptions;
+
+type Fault = { error: () => unknown } | { latencyMs: number };
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function refuse(field: string, expected: string, value: unknown): never {
+  throw new TypeError(`chaos: ${field} must be ${expected}, got ${show(value)}`);
+}
+
+/** The error the openai SDK would throw for `kind`, built fresh (new request id) on each call. */
+function sdkShapedError(kind: ErrorKind, retryAfterMs: number | undefined): () => unknown {
+  switch (kind) {
+    case 'timeout':
+      return () => new APIConnectionTimeoutError();
+    case 'connection':
+      return () => new APIConnectionError({ cause: new TypeError('fetch failed') });
+    case 'aborted':
+      return () => new APIUserAbortError();
+    case 'unknown':
+      return () => new Error('Failure injected by chaos');
+    default: {
+      const options = retryAfterMs === undefined ? {} : { retryAfterMs };
+      const reply = errorReplyFor(kind as HttpErrorKind, options);
+      return () =>
+        sdkErrorForResponse(
+          reply.status,
+          reply.body,
+          new Headers({ ...reply.headers, 'x-request-id': newId('req_') }),
+        );
+    }
+  }
+}
+
+function faultOf(options: Record<string, unknown>): Fault {
+  const hasError = options.error !== undefined;
+  const hasLatency = options.latencyMs !== undefined;
+  if (hasError === hasLatency) {
+    throw new TypeError(
+      `chaos: options must have exactly one of error and latencyMs, got error ${show(options.error)} and latencyMs ${show(options.latencyMs)}`,
+    );
+  }
+  if (hasLatency) {
+    const ms = options.latencyMs;
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      refuse('latencyMs', 'a finite number >= 0', ms);
+    }
+    if (options.retryAfterMs !== undefined) {
+      refuse('retryAfterMs', "given with error 'rate_limit' only", options.retryAfterMs);
+    }
+    return { latencyMs: ms };
+  }
+  const { error, retryAfterMs } = options;
+  if (typeof error === 'function') {
+    if (retryAfterMs !== undefined) {
+      refuse('retryAfterMs', "given with error 'rate_limit' only", retryAfterMs);
+    }
+    return { error: error as () => unknown };
+  }
+  if (!(ERROR_KINDS as readonly unknown[]).includes(error)) {
+    refuse('error', `one of ${ERROR_KINDS.join(', ')} or a function`, error);
+  }
+  if (retryAfterMs !== undefined) {
+    if (error !== 'rate_limit') {
+      refuse(
+        'retryAfterMs',
+        `given with error 'rate_limit' only, not ${show(error)}`,
+        retryAfterMs,
+      );
+    }
+    if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
+      refuse('retryAfterMs', 'a finite number >= 0', retryAfterMs);
+    }
+  }
+  return { error: sdkShapedError(error as ErrorKind, retryAfterMs as number | undefined) };
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts; leaves no timer or listener behind. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A cockatiel policy that injects faults (see {@link chaos}). Like every cockatiel policy it
+ * reports each call on `onSuccess` / `onFailure` and composes with `wrap()`.
+ */
+export class ChaosPolicy implements IPolicy<IDefaultPolicyContext> {
+  declare readonly _altReturn: never;
+  private readonly successEmitter = new EventEmitter<ISuccessEvent>();
+  private readonly failureEmitter = new EventEmitter<IFailureEvent>();
+  /** Fires after each call that succeeded, with its duration. */
+  readonly onSuccess = this.successEmitter.addListener;
+  /** Fires after each call that failed, injected faults included (`handled: false`). */
+  readonly onFailure = this.failureEmitter.addListener;
+
+  constructor(
+    private readonly fault: Fault,
+    private readonly rate: number,
+    private readonly random: () => number,
+    private readonly enabled: boolean | (() => boolean),
+  ) {}
+
+  /** Runs `fn`, unless this call is picked for the fault: then throws, or waits first. */
+  async execute<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await this.run(fn, signal);
+      this.successEmitter.emit({ duration: performance.now() - started });
+      return value;
+    } catch (error) {
+      this.failureEmitter.emit({
+        duration: performance.now() - started,
+        handled: false,
+        reason: { error },
+      });
+      throw error;
+    }
+  }
+
+  private async run<T>(
+    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const on = typeof this.enabled === 'function' ? this.enabled() : this.enabled;
+    if (on && this.random() < this.rate) {
+      if ('error' in this.fault) throw this.fault.error();
+      await sleep(this.fault.latencyMs, signal);
+    }
+    return fn({ signal });
+  }
+}
+
+/**
+ * A chaos policy in the spirit of Polly's chaos strategies, for testing code without a server:
+ * on a `rate` share of calls (default 1: all) it throws an error shaped like the openai SDK's for
+ * the failure kind `error` (so `classifyOpenAIError` sees the real thing), or waits `latencyMs`
+ * before calling through. Which calls are picked follows `seed` when given; `enabled` (default
+ * true) switches it off. It is a cockatiel policy: put it innermost, e.g.
+ * `wrap(chatPolicy, chaos({ error: 'rate_limit', rate: 0.2, seed: 1 }))`, so the policies
+ * outside it see the injected failures as if the SDK had thrown them. Throws a TypeError for bad options.
+ */
+export function chaos(options: ChaosOptions): ChaosPolicy {
+  if (typeof options !== 'object' || options === null) refuse('options', 'an object', options);
+  const raw = options as unknown as Record<string, unknown>;
+  const fault = faultOf(raw);
+  const { rate = 1, seed, enabled = true } = raw;
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
+    refuse('rate', 'a number from 0 to 1', rate);
+  }
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
+    refuse('seed', 'a finite number', seed);
+  }
+  if (typeof enabled !== 'boolean' && typeof enabled !== 'function') {
+    refuse('enabled', 'a boolean or a function returning one', enabled);
+  }
+  const random = seed === undefined ? Math.random : seededRandom(seed);
+  return new ChaosPolicy(fault, rate, random, enabled as boolean | (() => boolean));
+}
