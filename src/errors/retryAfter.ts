@@ -1,0 +1,103 @@
+import { causeChain, isErrorLike, readHeader, readHttpParts } from './errorShape.js';
+import { parseGoDurationMs } from './goDuration.js';
+import { parseHttpDate } from './httpDate.js';
+import { retryHintInMessage } from './messageRetryHint.js';
+
+/** The longest server wait taken seriously: one day. Longer hints are treated as no hint. */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
+
+/** Header values longer than this are no wait hint (a real one is a few characters). */
+const MAX_HINT_LENGTH = 64;
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/** Parses `12`, `1.5`, ` 0 ` (digits, an optional fraction); `undefined` for anything else. */
+function parseDecimal(text: string | undefined): number | undefined {
+  if (text === undefined || text.length > MAX_HINT_LENGTH) return undefined;
+  const value = text.trim();
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (isDigit(value.charCodeAt(i))) digits++;
+    else if (value[i] === '.' && dots === 0) dots++;
+    else return undefined;
+  }
+  return digits === 0 ? undefined : Number(value);
+}
+
+/** `ms` when it is a sane wait (finite, not negative, at most a day), else `undefined`. */
+function saneWait(ms: number | undefined): number | undefined {
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_RETRY_AFTER_MS
+    ? ms
+    : undefined;
+}
+
+function fromRetryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = parseDecimal(value);
+  if (seconds !== undefined) return seconds * 1000;
+  const date = value.length <= MAX_HINT_LENGTH ? parseHttpDate(value) : undefined;
+  return date === undefined ? undefined : date - Date.now();
+}
+
+/** The `x-ratelimit-reset-*` wait of the exhausted limit, else the larger of the two. */
+function fromRateLimitReset(headers: object | undefined): number | undefined {
+  const exhausted: number[] = [];
+  const all: number[] = [];
+  for (const limit of ['requests', 'tokens']) {
+    const raw = readHeader(headers, `x-ratelimit-reset-${limit}`);
+    const reset = saneWait(
+      raw === undefined || raw.length > MAX_HINT_LENGTH ? undefined : parseGoDurationMs(raw),
+    );
+    if (reset === undefined) continue;
+    all.push(reset);
+    if (parseDecimal(readHeader(headers, `x-ratelimit-remaining-${limit}`)) === 0) {
+      exhausted.push(reset);
+    }
+  }
+  const chosen = exhausted.length > 0 ? exhausted : all;
+  return chosen.length > 0 ? Math.max(...chosen) : undefined;
+}
+
+/** Where a wait hint can come from: the response headers, its status and the server's message. */
+export interface WaitHintSources {
+  headers?: object;
+  status?: number;
+  serverMessage?: string;
+}
+
+/**
+ * The server's wait hint in milliseconds, first sane one in this order: `retry-after-ms`,
+ * `retry-after` (seconds or HTTP-date), for a 429 the `x-ratelimit-reset-*` headers, then a
+ * "try again in 1.4s" phrase in the server's message.
+ */
+export function waitHint({ headers, status, serverMessage }: WaitHintSources): number | undefined {
+  return (
+    saneWait(parseDecimal(readHeader(headers, 'retry-after-ms'))) ??
+    saneWait(fromRetryAfter(readHeader(headers, 'retry-after'))) ??
+    (status === 429 ? fromRateLimitReset(headers) : undefined) ??
+    saneWait(serverMessage === undefined ? undefined : retryHintInMessage(serverMessage))
+  );
+}
+
+/**
+ * The server's wait hint in milliseconds, from an error (an openai SDK error of any major, or
+ * anything with `status` and `headers` such as a fetch `Response`, also found through `cause`) or
+ * from response headers themselves (WHATWG `Headers` or a plain record). Order: `retry-after-ms`
+ * (float milliseconds, `"0"` counts), `retry-after` (seconds or an HTTP-date relative to now),
+ * then for 429s `x-ratelimit-reset-requests` / `-tokens` (Go durations, the exhausted one, else
+ * the larger), then "try again in 1.4s" in the server's message. Negative, unparseable or absurd
+ * (over a day) values give `undefined`. Never throws; linear in the input's length.
+ */
+export function retryAfterMs(errorOrHeaders: unknown): number | undefined {
+  try {
+    for (const link of causeChain(errorOrHeaders)) {
+      const parts = readHttpParts(link);
+      if (parts !== undefined) return waitHint(parts);
+    }
+    if (isErrorLike(errorOrHeaders) || errorOrHeaders === null) return undefined;
+    return typeof errorOrHeaders === 'object' ? waitHint({ headers: errorOrHeaders }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
