@@ -34,6 +34,9 @@ interface Waiter {
 
 const OPEN: Promise<void> = Promise.resolve();
 
+/** Float slack on waits, in milliseconds. */
+const MICROSECOND = 1e-3;
+
 /** An increase of the pace is reported once it is this much above the last reported pace. */
 const REPORT_INCREASE = 1.1;
 
@@ -132,7 +135,6 @@ export class RateLimitGate {
     const now = Date.now();
     const o = this.options;
     if (this.pace.rateLimited(now)) this.strikes++;
-    this.requests?.empty(now);
     const hint = reason.retryAfterMs;
     const waitMs = Math.min(
       o.maxWaitMs,
@@ -142,6 +144,8 @@ export class RateLimitGate {
     );
     const wasOpen = this.closedUntil <= now;
     this.closedUntil = Math.max(this.closedUntil, now + waitMs);
+    this.pace.holdUntil(this.closedUntil, now);
+    this.requests?.holdUntil(this.closedUntil, now);
     if (wasOpen && waitMs > 0) this.emit({ type: 'rateLimited', waitMs, reason });
     this.reportPace();
     if (this.queue.length > 0) this.release();
@@ -167,15 +171,15 @@ export class RateLimitGate {
     return cost;
   }
 
-  /** Milliseconds until a request of `cost` tokens may go (0: now). */
+  /** Milliseconds until a request of `cost` tokens may go (0: now; below a microsecond counts as now). */
   private waitMs(cost: number, now: number): number {
-    return Math.max(
+    const waitMs = Math.max(
       this.closedUntil - now,
       this.pace.waitMs(now),
       this.requests === undefined ? 0 : this.requests.waitMs(1, now),
       this.tokens === undefined ? 0 : this.tokens.waitMs(cost, now),
-      0,
     );
+    return waitMs < MICROSECOND ? 0 : waitMs;
   }
 
   private grant(cost: number, now: number): void {
@@ -194,7 +198,7 @@ export class RateLimitGate {
     for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
       const waitMs = this.waitMs(head.cost, now);
       if (waitMs > 0) {
-        this.timer = setTimeout(this.onTimer, Math.ceil(waitMs));
+        this.timer = setTimeout(this.onTimer, Math.ceil(waitMs - MICROSECOND));
         return;
       }
       this.queue.shift();

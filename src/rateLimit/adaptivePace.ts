@@ -20,8 +20,9 @@ export interface PaceTuning {
  * - multiplicative decrease: `× decreaseFactor` on a fresh 429, one sent after the last change.
  *   A 429 to a request sent before the last change (stale) changes nothing, so the replies to one
  *   wave of requests cut the pace once, not once each.
- * The pace is enforced by a token bucket of one second's worth (at least one request), emptied on
- * every 429, so a reopened gate sends one request per step and never a saved-up burst.
+ * The pace is enforced by a token bucket of one second's worth (at least one request), held on
+ * every 429 until the gate reopens, so a reopened gate sends one request, then one per step, and
+ * never a saved-up burst.
  */
 export class AdaptivePace {
   private rate: number | undefined;
@@ -85,9 +86,13 @@ export class AdaptivePace {
       this.setRate(this.rate * this.tuning.decreaseFactor, now);
       this.staleLeft = this.inFlight.size(now);
     }
-    this.bucket?.empty(now);
     this.endEstimate();
     return !stale;
+  }
+
+  /** After a 429: the next request goes at `reopenAt` at the earliest, then one per step. */
+  holdUntil(reopenAt: number, now: number): void {
+    this.bucket?.holdUntil(reopenAt, now);
   }
 
   /** Matches a reply to the oldest request in flight; returns whether it was stale. */

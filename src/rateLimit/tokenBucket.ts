@@ -33,10 +33,13 @@ export class TokenBucket {
     this.level -= cost;
   }
 
-  /** Drops the tokens saved up (keeps a debt), so the next one comes only after a full refill step. */
-  empty(now: number): void {
+  /**
+   * Drops the tokens saved up (keeps a debt) so that the next token comes at `at` at the earliest,
+   * and the ones after it at the refill rate: no saved-up burst once `at` has passed.
+   */
+  holdUntil(at: number, now: number): void {
     this.refill(now);
-    this.level = Math.min(this.level, 0);
+    this.level = Math.min(this.level, 1 - ((at - now) * this.ratePerSec) / 1000);
   }
 
   /** Changes the refill rate and capacity from now on; the level is kept, up to the new capacity. */

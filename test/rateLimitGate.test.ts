@@ -1,0 +1,343 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  RateLimitBudgetError,
+  RateLimitGate,
+  type RateLimitGateEvent,
+  type RateLimitOptions,
+} from '../src/rateLimitGate.js';
+import { rateLimitReason } from './rateLimit/simulatedServer.js';
+
+function gateWith(options: RateLimitOptions = {}) {
+  const events: RateLimitGateEvent[] = [];
+  const gate = new RateLimitGate(options, (event) => events.push(event));
+  const paced = () =>
+    events.flatMap((e) => (e.type === 'paced' ? [e.ratePerSec] : ([] as number[])));
+  const closed = () => events.filter((e) => e.type === 'rateLimited');
+  return { gate, events, paced, closed };
+}
+
+/** Tracks when each of several acquires settles, in fake time. */
+function track(promise: Promise<void>) {
+  const state: { at?: number; error?: unknown } = {};
+  promise.then(
+    () => {
+      state.at = Date.now();
+    },
+    (error: unknown) => {
+      state.at = Date.now();
+      state.error = error;
+    },
+  );
+  return state;
+}
+
+/**
+ * Teaches the gate a pace of `rate` requests per second: `rate` requests succeed within one
+ * millisecond, then one more is rate-limited with `hintMs` (nothing else in flight).
+ */
+async function learnPace(gate: RateLimitGate, rate: number, hintMs: number) {
+  for (let i = 0; i <= rate; i++) await gate.acquire(undefined);
+  for (let i = 0; i < rate; i++) gate.onSuccess();
+  gate.onRateLimited(rateLimitReason(hintMs));
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('RateLimitGate before any 429', () => {
+  it('lets every call through at once, with no timer and no event', async () => {
+    const { gate, events } = gateWith();
+    const first = gate.acquire(undefined);
+    const settled = Array.from({ length: 500 }, () => track(gate.acquire(undefined)));
+    expect(vi.getTimerCount()).toBe(0);
+    await first;
+    expect(settled.every((s) => s.at !== undefined && s.error === undefined)).toBe(true);
+    for (let i = 0; i < 500; i++) gate.onSuccess();
+    expect(events).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects at once with the reason of a signal that is already aborted', async () => {
+    const { gate } = gateWith();
+    const reason = new Error('caller gave up');
+    await expect(gate.acquire(AbortSignal.abort(reason))).rejects.toBe(reason);
+  });
+});
+
+describe('closing on a 429', () => {
+  it('holds every caller for the server hint and reports rateLimited once', async () => {
+    const { gate, closed } = gateWith();
+    await gate.acquire(undefined);
+    const reason = rateLimitReason(500);
+    const start = Date.now();
+    gate.onRateLimited(reason);
+    const waiting = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(waiting.at).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(waiting.at).toBe(start + 500);
+    expect(closed()).toEqual([{ type: 'rateLimited', waitMs: 500, reason }]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('caps a hint at maxWaitMs', async () => {
+    const { gate, closed } = gateWith({ maxWaitMs: 2000 });
+    await gate.acquire(undefined);
+    const start = Date.now();
+    gate.onRateLimited(rateLimitReason(3_600_000));
+    const waiting = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(waiting.at).toBe(start + 2000);
+    expect(closed()[0]).toMatchObject({ waitMs: 2000 });
+  });
+
+  it('without a hint, closes for backoffMs, doubling while fresh 429s continue, reset by a success', async () => {
+    // a high minimum pace keeps the learned pace (nothing succeeded yet) out of the way
+    const { gate, closed } = gateWith({ backoffMs: 100, minRatePerSec: 1000 });
+    /** Acquires (running the timers it needs); returns how long it waited. */
+    const acquire = async () => {
+      const start = Date.now();
+      const done = track(gate.acquire(undefined));
+      await vi.runAllTimersAsync();
+      expect(done.error).toBeUndefined();
+      return (done.at ?? Number.NaN) - start;
+    };
+    expect(await acquire()).toBe(0);
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      gate.onRateLimited(rateLimitReason(undefined));
+      waits.push(await acquire());
+    }
+    expect(waits).toEqual([100, 200, 400]);
+    gate.onSuccess();
+    await acquire();
+    gate.onRateLimited(rateLimitReason(undefined));
+    expect(closed().map((e) => (e.type === 'rateLimited' ? e.waitMs : 0))).toEqual([
+      100, 200, 400, 100,
+    ]);
+  });
+});
+
+describe('the learned pace', () => {
+  it('starts from the successes per second before the 429 and releases waiters in order, one per step', async () => {
+    const { gate, paced } = gateWith();
+    await learnPace(gate, 10, 30);
+    expect(paced()).toEqual([10]);
+    const start = Date.now();
+    const order: number[] = [];
+    const waiters = Array.from({ length: 5 }, (_, i) =>
+      track(gate.acquire(undefined).then(() => void order.push(i))),
+    );
+    await vi.advanceTimersByTimeAsync(29);
+    expect(order).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    // one at the reopening (30 ms), then one every 100 ms (10 per second)
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130, 230, 330, 430]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('releases no saved-up burst after a long closure: one at the reopening, then the pace', async () => {
+    const { gate } = gateWith();
+    await learnPace(gate, 10, 5000);
+    const start = Date.now();
+    const waiters = Array.from({ length: 3 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([5000, 5100, 5200]);
+  });
+
+  it('grows additively while callers wait on it and succeed', async () => {
+    const { gate, paced } = gateWith({ increasePerSec: 2 });
+    await learnPace(gate, 10, 0);
+    const waiters = Array.from({ length: 20 }, () => track(gate.acquire(undefined)));
+    // each success adds increasePerSec / pace: 10.2, 10.396, ... the seventh passes 11 (+10%)
+    for (let i = 0; i < 7; i++) {
+      await vi.advanceTimersByTimeAsync(100);
+      gate.onSuccess();
+    }
+    expect(paced()).toHaveLength(2);
+    expect(paced()[1]).toBeCloseTo(11.15, 2);
+    expect(waiters.filter((w) => w.at !== undefined).length).toBeGreaterThan(6);
+    await vi.advanceTimersByTimeAsync(5000);
+  });
+
+  it('does not grow while callers are not waiting on it', async () => {
+    const { gate, paced } = gateWith();
+    await learnPace(gate, 10, 0);
+    for (let i = 0; i < 50; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await gate.acquire(undefined);
+      gate.onSuccess();
+    }
+    expect(paced()).toEqual([10]);
+  });
+
+  it('cuts multiplicatively on a fresh 429, once for the whole wave of 429s sent before it', async () => {
+    const { gate, paced, closed } = gateWith({ decreaseFactor: 0.5 });
+    // first wave: 30 requests at once; 20 succeed and 10 are rate-limited
+    for (let i = 0; i < 30; i++) await gate.acquire(undefined);
+    for (let i = 0; i < 20; i++) gate.onSuccess();
+    for (let i = 0; i < 10; i++) gate.onRateLimited(rateLimitReason(50));
+    expect(paced()).toEqual([20]);
+    expect(closed()).toHaveLength(1);
+    // second wave, sent after: its first 429 halves the pace, the rest of the wave does not
+    const wave = Array.from({ length: 4 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(wave.every((w) => w.at !== undefined)).toBe(true);
+    for (let i = 0; i < 4; i++) gate.onRateLimited(rateLimitReason(50));
+    expect(paced()).toEqual([20, 10]);
+    // a request sent after that cut, rate-limited, cuts again
+    await vi.advanceTimersByTimeAsync(1000);
+    await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(50));
+    expect(paced()).toEqual([20, 10, 5]);
+  });
+
+  it('takes its first estimate from replies that come back after the first 429', async () => {
+    const { gate, paced } = gateWith();
+    for (let i = 0; i < 40; i++) await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(50));
+    for (let i = 0; i < 15; i++) {
+      gate.onSuccess();
+      gate.onRateLimited(rateLimitReason(50));
+    }
+    expect(paced()).toEqual([]);
+    for (let i = 0; i < 9; i++) gate.onRateLimited(rateLimitReason(50));
+    // the wave's replies are all in: 15 successes in the last second
+    expect(paced()).toEqual([15]);
+  });
+
+  it('never goes below minRatePerSec', async () => {
+    const { gate, paced } = gateWith({ minRatePerSec: 4, decreaseFactor: 0.1 });
+    await learnPace(gate, 10, 0);
+    await vi.advanceTimersByTimeAsync(1000);
+    await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([10, 4]);
+  });
+});
+
+describe('budgets', () => {
+  it('requestsPerMinute: one second worth at once, then one per step', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 600 });
+    const start = Date.now();
+    const calls = Array.from({ length: 13 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls.map((c) => (c.at ?? Number.NaN) - start)).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300,
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('tokensPerMinute: a call waits for its tokens; a large call waits for a full bucket and leaves a debt', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 6000 }); // 100 a second, one second held
+    const start = Date.now();
+    const a = track(gate.acquire(undefined, 60));
+    const b = track(gate.acquire(undefined, 60)); // 40 left: waits 200 ms for 20 more
+    const c = track(gate.acquire(undefined, 250)); // needs a full bucket (100): 1000 ms later
+    const d = track(gate.acquire(undefined, 1)); // behind c's debt of 150: 1510 ms later
+    await vi.advanceTimersByTimeAsync(5000);
+    expect([a, b, c, d].map((x) => (x.at ?? Number.NaN) - start)).toEqual([0, 200, 1200, 2710]);
+  });
+
+  it('estimateTokens prices every call from its declared tokens', async () => {
+    const declared: (number | undefined)[] = [];
+    const { gate } = gateWith({
+      tokensPerMinute: 6000,
+      estimateTokens: (tokens) => {
+        declared.push(tokens);
+        return (tokens ?? 10) + 50;
+      },
+    });
+    const start = Date.now();
+    const a = track(gate.acquire(undefined));
+    const b = track(gate.acquire(undefined, 20)); // 60 + 70 > 100: waits 300 ms
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(declared).toEqual([undefined, 20]);
+    expect([a, b].map((x) => (x.at ?? Number.NaN) - start)).toEqual([0, 300]);
+  });
+
+  it('rejects at once a call larger than the whole token budget, leaving the queue alone', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 6000 });
+    const waiting = track(gate.acquire(undefined, 100));
+    const second = track(gate.acquire(undefined, 100));
+    const error = await gate.acquire(undefined, 6001).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitBudgetError);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toMatchObject({ tokens: 6001, tokensPerMinute: 6000 });
+    expect(String((error as Error).message)).toContain('6001');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([waiting.error, second.error]).toEqual([undefined, undefined]);
+    // exactly the budget is allowed (it waits for a full bucket and leaves a debt)
+    await expect(
+      Promise.all([gate.acquire(undefined, 6000), vi.advanceTimersByTimeAsync(2000)]),
+    ).resolves.toBeDefined();
+  });
+
+  it('rejects a bad token count or a bad estimate with a TypeError naming it', async () => {
+    const { gate } = gateWith();
+    await expect(gate.acquire(undefined, -1)).rejects.toThrow(/tokens .*got -1/);
+    await expect(gate.acquire(undefined, Number.NaN)).rejects.toThrow(/tokens .*got NaN/);
+    const estimating = gateWith({
+      tokensPerMinute: 100,
+      estimateTokens: () => Number.POSITIVE_INFINITY,
+    });
+    await expect(estimating.gate.acquire(undefined)).rejects.toThrow(
+      /rateLimit\.estimateTokens .*got Infinity/,
+    );
+  });
+});
+
+describe('waiting and aborting', () => {
+  it('rejects promptly with the signal reason, frees the place and the listener', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 60 }); // one at once, then one a second
+    const start = Date.now();
+    await gate.acquire(undefined);
+    const controller = new AbortController();
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    const aborted = track(gate.acquire(controller.signal));
+    const next = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(300);
+    const reason = new Error('total timeout');
+    controller.abort(reason);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(aborted).toEqual({ at: start + 300, error: reason });
+    expect(remove).toHaveBeenCalledTimes(0); // { once: true } removed it when it fired
+    await vi.advanceTimersByTimeAsync(700);
+    // the aborted waiter's place went to the next one
+    expect(next.at).toBe(start + 1000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('removes the abort listener of a waiter it releases', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 60 });
+    await gate.acquire(undefined);
+    const controller = new AbortController();
+    const add = vi.spyOn(controller.signal, 'addEventListener');
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    const released = track(gate.acquire(controller.signal));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(released.error).toBeUndefined();
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(remove).toHaveBeenCalledWith('abort', add.mock.calls[0]?.[1]);
+    controller.abort(new Error('later'));
+    expect(released.error).toBeUndefined();
+  });
+
+  it('clears its timer when every waiter has left', async () => {
+    const { gate } = gateWith();
+    await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(10_000));
+    const controllers = Array.from({ length: 3 }, () => new AbortController());
+    const waiters = controllers.map((c) => track(gate.acquire(c.signal)));
+    expect(vi.getTimerCount()).toBe(1);
+    for (const c of controllers) c.abort(new Error('gone'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(waiters.every((w) => w.error instanceof Error)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
