@@ -133,9 +133,11 @@ function render(exchange: Exchange, reply: OkReply | StatusReply | RawReply): Re
   const headers = { ...baseHeaders(), ...OK_RATE_LIMIT_HEADERS };
   const endpoint = exchange.endpoint ?? 'chat';
   if (exchange.record.stream) {
-    const frames = streamFrames(endpoint, exchange.body, splitIntoChunks(reply.content));
-    const chunks = splitIntoChunks(reply.content).map((text) => frames.chunk(text));
-    const body = [...frames.head, ...chunks, ...frames.tail].join('');
+    const texts = splitIntoChunks(reply.content);
+    const frames = streamFrames(endpoint, exchange.body, texts);
+    const body = [...frames.head, ...texts.map((text) => frames.chunk(text)), ...frames.tail].join(
+      '',
+    );
     return { status: 200, headers: { ...headers, ...SSE_HEADERS }, body };
   }
   const body = JSON.stringify(okBody(endpoint, exchange.body, reply.content));
