@@ -8,7 +8,10 @@ import { naiveRetry } from './naiveRetry.js';
 export interface BenchClient {
   /** Sends one chat completion; resolves once the whole reply has arrived. */
   chat(model: string, signal: AbortSignal): Promise<void>;
-  /** Sends one streamed chat completion and reads it to its end; resolves with the chunk count. */
+  /**
+   * Sends one streamed chat completion and reads it to its end; resolves with the chunk count,
+   * rejects if it ended without its final chunk ({@link TruncatedStreamError}).
+   */
   stream(model: string, signal: AbortSignal): Promise<number>;
 }
 
@@ -42,10 +45,27 @@ export const NAIVE_CLIENT = 'naive loop';
 const API_KEY = 'sk-bench-not-a-real-key';
 const MESSAGES = [{ role: 'user' as const, content: 'Say hi.' }];
 
-/** Reads a stream to its end and counts its chunks. */
+/**
+ * Thrown by the bench when a stream's loop ended without its final chunk (the one carrying a
+ * `finish_reason`): the reader was handed a truncated answer without any error.
+ */
+export class TruncatedStreamError extends Error {
+  override readonly name = 'TruncatedStreamError';
+}
+
+/**
+ * Reads a chat stream to its end and counts its chunks; throws {@link TruncatedStreamError} if
+ * the loop ended before the chunk with a `finish_reason`.
+ */
 async function drain(stream: AsyncIterable<unknown>): Promise<number> {
   let chunks = 0;
-  for await (const _ of stream) chunks++;
+  let finished = false;
+  for await (const chunk of stream) {
+    chunks++;
+    const choices = (chunk as { choices?: { finish_reason?: string | null }[] }).choices;
+    if (choices?.some((choice) => choice.finish_reason)) finished = true;
+  }
+  if (!finished) throw new TruncatedStreamError(`the stream ended silently after ${chunks} chunks`);
   return chunks;
 }
 
