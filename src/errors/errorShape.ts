@@ -43,11 +43,11 @@ export function constructorName(value: unknown): string | undefined {
   return readString(readField(value, 'constructor'), 'name');
 }
 
-/** Whether `value` is an Error, by its built-in tag rather than `instanceof`, so other realms count. */
+/** Whether `value` is an Error (any subclass, any realm), by its built-in tag rather than `instanceof`. */
 export function isErrorLike(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   try {
-    return Object.prototype.toString.call(value) === '[object Error]' || value instanceof Error;
+    return Object.prototype.toString.call(value) === '[object Error]';
   } catch {
     return false;
   }

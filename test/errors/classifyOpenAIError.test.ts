@@ -450,6 +450,23 @@ describe('classifyOpenAIError output', () => {
     expect(result.requestId?.length).toBe(201);
   });
 
+  it('reads only what it keeps of megabyte fields, in linear time', () => {
+    const huge = 'a\u0000'.repeat(500_000);
+    const started = performance.now();
+    const result = classifyOpenAIError({
+      status: 503,
+      // A plain record (as openai 4 keeps them) can hold control characters; Headers cannot.
+      headers: { 'x-request-id': 'r'.repeat(1_000_000), 'retry-after': huge },
+      error: { message: huge, code: huge, type: huge },
+    });
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(result).toMatchObject({ kind: 'overloaded', retryable: true });
+    expect(result.retryAfterMs).toBeUndefined();
+    expect(result.message.length).toBe(501);
+    expect(result.message).not.toContain('\u0000');
+    expect(JSON.stringify(result).length).toBeLessThan(1200);
+  });
+
   it('every kind has a decision', () => {
     expect(Object.keys(ERROR_DECISIONS).sort()).toEqual([...ERROR_KINDS].sort());
   });

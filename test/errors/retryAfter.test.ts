@@ -61,6 +61,10 @@ describe('retryAfterMs', () => {
   it('accepts a wait of exactly one day and rejects a longer one', () => {
     expect(retryAfterMs({ 'retry-after-ms': String(MAX_RETRY_AFTER_MS) })).toBe(MAX_RETRY_AFTER_MS);
     expect(retryAfterMs({ 'retry-after-ms': String(MAX_RETRY_AFTER_MS + 1) })).toBeUndefined();
+    expect(retryAfterMs({ 'retry-after': String(MAX_RETRY_AFTER_MS / 1000) })).toBe(
+      MAX_RETRY_AFTER_MS,
+    );
+    expect(retryAfterMs({ 'retry-after': String(MAX_RETRY_AFTER_MS / 1000 + 1) })).toBeUndefined();
   });
 
   it('reads header records case-insensitively and takes the first of an array', () => {
