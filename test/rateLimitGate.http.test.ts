@@ -1,0 +1,69 @@
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { classifyOpenAIError } from '../src/errors/index.js';
+import { RateLimitGate, type RateLimitOptions } from '../src/rateLimitGate.js';
+import { type FakeOpenAI, schedules, startFakeOpenAI } from '../src/testing/index.js';
+
+/**
+ * The gate with the real openai client over real HTTP against the fake server's token bucket, in
+ * real time: a scaled-down S1 storm (50 requests/s, burst 50, 150 calls fired at once; the physical
+ * limit is 2 s). Each call retries 429s through the gate, as the pipeline does.
+ */
+const RATE = 50;
+const CALLS = 150;
+
+let fake: FakeOpenAI | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function storm(options: RateLimitOptions) {
+  fake = await startFakeOpenAI({
+    script: schedules.tokenBucket({ ratePerSec: RATE, burst: RATE }),
+  });
+  const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
+  const events: string[] = [];
+  const gate = new RateLimitGate(options, (event) => events.push(event.type));
+  const call = async () => {
+    for (;;) {
+      await gate.acquire(undefined);
+      try {
+        await client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        gate.onSuccess();
+        return;
+      } catch (error) {
+        const reason = classifyOpenAIError(error);
+        if (reason.kind !== 'rate_limit') throw error;
+        gate.onRateLimited(reason);
+      }
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CALLS }, call));
+  return {
+    makespanMs: performance.now() - start,
+    requestsPerCall: fake.requests.length / CALLS,
+    events,
+  };
+}
+
+describe('RateLimitGate over real HTTP against a token-bucket server', () => {
+  it('cold: after the first wave nothing much is wasted, and the calls finish near the limit', async () => {
+    const result = await storm({});
+    // the first wave is all 150 (nothing is known yet), then about one request per remaining call
+    expect(result.requestsPerCall).toBeLessThanOrEqual(2.0);
+    expect(result.makespanMs).toBeLessThan(2000 * (11 / 9) + 1000);
+    expect(result.events).toContain('rateLimited');
+    expect(result.events).toContain('paced');
+  });
+
+  it('with a matching requestsPerMinute budget, almost nothing is rate-limited', async () => {
+    const result = await storm({ requestsPerMinute: RATE * 60 });
+    expect(result.requestsPerCall).toBeLessThanOrEqual(1.05);
+    expect(result.makespanMs).toBeLessThan(2000 * (10.5 / 9) + 1000);
+  });
+});
