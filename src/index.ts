@@ -4,3 +4,4 @@
  */
 export * from './errors/index.js';
 export * from './events.js';
+export * from './rateLimitGate.js';
