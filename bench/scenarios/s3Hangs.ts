@@ -1,0 +1,85 @@
+import { createChatPolicy } from '../../policies/chat.js';
+import { replies, schedules } from '../../src/testing/index.js';
+import { naiveClient, presetClient, SDK_CLIENT, sdkClient } from '../clients.js';
+import { boundedDuration, duration, percent } from '../format.js';
+import { markdownTable } from '../markdownTable.js';
+import { latency, successRate } from '../metrics.js';
+import type { Check, Scenario } from '../scenario.js';
+import { runTrials } from '../scenario.js';
+import { CALL_BOUND_MS } from '../trial.js';
+
+const PRESET = 'chatPolicy';
+const ATTEMPT_MS = 2_000;
+
+/**
+ * One request in ten that reaches the server (retries included) hangs, drawn by a seeded random
+ * source so every client meets the same sequence; the others are answered after 50 ms. Random
+ * rather than every 10th, so a retry can hang too, as it does in life.
+ */
+const SEED = 1;
+const oneInTenHangs = schedules.failRandomly(0.1, replies.hang(), {
+  seed: SEED,
+  // biome-ignore lint/suspicious/noThenProperty: the test kit's option, not a thenable.
+  then: replies.delay(50, replies.ok()),
+});
+
+/** S3, hangs: one request in ten never gets a reply; every client's attempt timeout is 2 s. */
+export const s3Hangs: Scenario = {
+  id: 'S3',
+  async run() {
+    const trials = await runTrials(
+      'S3',
+      { script: oneInTenHangs, calls: 100, intervalMs: 20, kind: 'chat' },
+      [
+        sdkClient({ timeoutMs: ATTEMPT_MS }),
+        naiveClient({ timeoutMs: ATTEMPT_MS }),
+        presetClient(PRESET, () => ({
+          chat: createChatPolicy({ timeout: { attemptMs: ATTEMPT_MS } }),
+        })),
+      ],
+    );
+    const table = markdownTable(
+      [
+        { header: 'client' },
+        { header: 'success', align: 'right' },
+        { header: 'requests', align: 'right' },
+        { header: 'p50 latency', align: 'right' },
+        { header: 'p99 latency', align: 'right' },
+      ],
+      trials.map((t) => [
+        t.client,
+        percent(successRate(t)),
+        String(t.requests.length),
+        boundedDuration(latency(t, 50), CALL_BOUND_MS),
+        boundedDuration(latency(t, 99), CALL_BOUND_MS),
+      ]),
+    );
+    const preset = trials.find((t) => t.client === PRESET);
+    const sdk = trials.find((t) => t.client === SDK_CLIENT);
+    const checks: Check[] = [];
+    if (preset && sdk) {
+      const limit = 0.8 * latency(sdk, 99);
+      checks.push(
+        {
+          client: PRESET,
+          target: 'success 100%',
+          measured: percent(successRate(preset)),
+          pass: successRate(preset) === 1,
+        },
+        {
+          client: PRESET,
+          target: `p99 ≤ 0.8 × the SDK's (${duration(limit)})`,
+          measured: duration(latency(preset, 99)),
+          pass: latency(preset, 99) <= limit,
+        },
+      );
+    }
+    return {
+      id: 'S3',
+      title: 'S3: hangs',
+      setup: `One request in ten that reaches the fake server (retries included) never gets a reply, drawn at random with seed ${SEED} (\`schedules.failRandomly(0.1, replies.hang(), { seed: ${SEED} })\`: the same sequence of requests for every client); the others are answered after 50 ms. 100 calls, one every 20 ms. Every client's attempt timeout is 2 s: the SDK's \`timeout: 2000\`, the naive loop's client \`timeout: 2000\`, and \`createChatPolicy({ timeout: { attemptMs: 2000 } })\`.`,
+      table,
+      checks,
+    };
+  },
+};
