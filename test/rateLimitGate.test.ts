@@ -211,6 +211,23 @@ describe('the learned pace', () => {
     expect(paced()).toEqual([15]);
   });
 
+  it('stops counting a request that never got an answer as in flight after 60 s', async () => {
+    for (const [silentMs, expected] of [
+      [59_000, []], // still waiting for five replies: estimating, nothing reported
+      [61_000, [10, 5]],
+    ] as const) {
+      const { gate, paced } = gateWith({ decreaseFactor: 0.5 });
+      for (let i = 0; i < 5; i++) await gate.acquire(undefined); // never answered (aborted)
+      await vi.advanceTimersByTimeAsync(silentMs);
+      await learnPace(gate, 10, 0);
+      // sent after the first 429: fresh unless the five silent requests still count ahead of it
+      await vi.advanceTimersByTimeAsync(1000);
+      await gate.acquire(undefined);
+      gate.onRateLimited(rateLimitReason(0));
+      expect(paced()).toEqual(expected);
+    }
+  });
+
   it('never goes below minRatePerSec', async () => {
     const { gate, paced } = gateWith({ minRatePerSec: 4, decreaseFactor: 0.1 });
     await learnPace(gate, 10, 0);

@@ -15,20 +15,24 @@ export class InFlight {
 
   /** Requests in flight (sent within the horizon, not yet answered). */
   size(now: number): number {
-    const oldest = now - HORIZON_MS;
-    while (this.head < this.times.length && (this.times[this.head] ?? now) < oldest) this.head++;
-    this.compact();
+    this.forgetOlderThan(now - HORIZON_MS);
     return this.times.length - this.head;
   }
 
   /** A request was sent at `now`. */
   sent(now: number): void {
+    this.forgetOlderThan(now - HORIZON_MS);
     this.times.push(now);
   }
 
   /** A reply came back: forgets the oldest request in flight. */
   answered(): void {
     if (this.head < this.times.length) this.head++;
+    this.compact();
+  }
+
+  private forgetOlderThan(oldest: number): void {
+    while (this.head < this.times.length && (this.times[this.head] ?? oldest) < oldest) this.head++;
     this.compact();
   }
 
