@@ -45,10 +45,11 @@ const REPORT_INCREASE = 1.1;
  * (first attempts and retries). Until the server's first 429 and without budgets, `acquire` is a
  * resolved promise: no timer, no queue. A 429 closes the gate for the server's hint (or a backoff
  * that doubles while hint-less 429s continue); callers then wait in one FIFO queue and are released
- * at a pace learned from the server (see {@link AdaptivePace}: start from the successes per
- * second just before the 429, add while calls succeed, multiply by `decreaseFactor` on a new 429),
- * and within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given.
- * The caller reports each attempt's outcome with `onSuccess` / `onRateLimited`.
+ * at a pace learned from the server (start from the successes per second just before the 429, add
+ * while calls succeed, multiply by `decreaseFactor` on a new 429; docs/rate-limits.md), and within
+ * the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller reports each
+ * attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an `emit` that throws
+ * cannot disturb the gate.
  */
 export class RateLimitGate {
   private readonly options: ResolvedRateLimitOptions;
@@ -121,7 +122,7 @@ export class RateLimitGate {
     });
   }
 
-  /** The attempt let through last succeeded (or at least was not rate-limited). */
+  /** An attempt was answered and not rate-limited (a success, or a failure of another kind). */
   onSuccess(): void {
     this.strikes = 0;
     const now = Date.now();
@@ -146,7 +147,7 @@ export class RateLimitGate {
     this.closedUntil = Math.max(this.closedUntil, now + waitMs);
     this.pace.holdUntil(this.closedUntil, now);
     this.requests?.holdUntil(this.closedUntil, now);
-    if (wasOpen && waitMs > 0) this.emit({ type: 'rateLimited', waitMs, reason });
+    if (wasOpen && waitMs > 0) this.report({ type: 'rateLimited', waitMs, reason });
     this.reportPace();
     if (this.queue.length > 0) this.release();
   }
@@ -227,6 +228,14 @@ export class RateLimitGate {
     const last = this.reportedRate;
     if (last !== undefined && rate >= last && rate < last * REPORT_INCREASE) return;
     this.reportedRate = rate;
-    this.emit({ type: 'paced', ratePerSec: Math.round(rate * 100) / 100 });
+    this.report({ type: 'paced', ratePerSec: Math.round(rate * 100) / 100 });
+  }
+
+  private report(event: RateLimitGateEvent): void {
+    try {
+      this.emit(event);
+    } catch {
+      // A logging callback must never change what the gate does.
+    }
   }
 }

@@ -358,3 +358,16 @@ describe('waiting and aborting', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('events', () => {
+  it('a throwing emit callback changes nothing', async () => {
+    const gate = new RateLimitGate({}, () => {
+      throw new Error('bad logger');
+    });
+    await learnPace(gate, 10, 30);
+    const start = Date.now();
+    const waiters = Array.from({ length: 2 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(200);
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130]);
+  });
+});
