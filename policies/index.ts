@@ -2,3 +2,5 @@
  * The ready-made pipelines alone: `llm-resilience/policies`.
  * @packageDocumentation
  */
+export * from './chat.js';
+export * from './embeddings.js';

@@ -23,9 +23,9 @@ export interface PolicyEventMap {
   /** The circuit breaker opened; `openMs` is how long it stays open before a trial call. */
   break: { reason?: ErrorClassification; openMs?: number };
   /** The circuit breaker lets one trial call through. */
-  halfOpen: Record<string, never>;
+  halfOpen: Record<never, never>;
   /** The circuit breaker closed again. */
-  reset: Record<string, never>;
+  reset: Record<never, never>;
   /** The bulkhead was full and rejected a call. */
   bulkheadReject: { executing: number; queued: number };
   /** A call succeeded after `attempts` attempts. */

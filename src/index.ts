@@ -2,6 +2,25 @@
  * llm-resilience: resilience pipelines for LLM API calls, built on cockatiel.
  * @packageDocumentation
  */
+
+export * from '../policies/index.js';
+export type { CircuitStateName } from './breakerStage.js';
+export type { LlmCallContext } from './callState.js';
+export { createPolicy, type ExecuteOptions, LlmPolicy } from './createPolicy.js';
 export * from './errors/index.js';
 export * from './events.js';
+export { EVENT_LOG_LEVELS, type EventLogger, logEvents } from './logEvents.js';
+export { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
+export {
+  type BulkheadOptions,
+  type CircuitBreakerOptions,
+  type ConsecutiveBreakerOptions,
+  type HalfOpenOptions,
+  MAX_TIMER_MS,
+  type PolicyOptions,
+  type RetryOptions,
+  type SamplingBreakerOptions,
+  type TimeoutOptions,
+  validatePolicyOptions,
+} from './options.js';
 export * from './rateLimitGate.js';

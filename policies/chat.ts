@@ -1,0 +1,43 @@
+import { createPolicy, type LlmPolicy } from '../src/createPolicy.js';
+import { mergePolicyOptions, type PolicyOverrides } from '../src/mergePolicyOptions.js';
+import type { PolicyOptions } from '../src/options.js';
+
+/**
+ * The chat preset's options (docs/policies.md gives the reason for each): 4 retries with
+ * decorrelated jitter from 1 s capped at 60 s, server hints up to 60 s honoured; 3 min per attempt
+ * (reasoning models answer in minutes) and 10 min in all; a breaker that opens after 5
+ * consecutive failures for 1 s, doubling up to 60 s while the outage lasts; 100 calls at once with
+ * 1,000 waiting; the rate-limit gate on.
+ */
+export const CHAT_POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze({
+  name: 'chat',
+  retry: Object.freeze({
+    maxRetries: 4,
+    initialDelayMs: 1_000,
+    maxDelayMs: 60_000,
+    maxRetryAfterMs: 60_000,
+  }),
+  timeout: Object.freeze({ attemptMs: 180_000, totalMs: 600_000 }),
+  circuitBreaker: Object.freeze({
+    consecutiveFailures: 5,
+    halfOpenAfterMs: 1_000,
+    maxHalfOpenAfterMs: 60_000,
+  }),
+  bulkhead: Object.freeze({ maxConcurrent: 100, maxQueued: 1_000 }),
+  rateLimit: Object.freeze({}),
+});
+
+/**
+ * A new, independent chat policy (its own breaker, bulkhead and gate): {@link CHAT_POLICY_DEFAULTS}
+ * with `overrides` merged stage by stage (`createChatPolicy({ retry: { maxRetries: 1 } })` keeps
+ * every other default; `false` turns a stage off). Throws a TypeError for a bad override.
+ */
+export function createChatPolicy(overrides: PolicyOverrides = {}): LlmPolicy {
+  return createPolicy(mergePolicyOptions(CHAT_POLICY_DEFAULTS, overrides));
+}
+
+/**
+ * The process-wide chat policy, {@link CHAT_POLICY_DEFAULTS}: every chat call through it shares
+ * one breaker, one bulkhead and one rate-limit gate.
+ */
+export const chatPolicy: LlmPolicy = createChatPolicy();

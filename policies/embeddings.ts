@@ -1,0 +1,44 @@
+import { createPolicy, type LlmPolicy } from '../src/createPolicy.js';
+import { mergePolicyOptions, type PolicyOverrides } from '../src/mergePolicyOptions.js';
+import type { PolicyOptions } from '../src/options.js';
+
+/**
+ * The embeddings preset's options (docs/policies.md gives the reason for each): embedding calls
+ * are short and many, so 5 retries with decorrelated jitter from 1 s capped at 60 s, server hints
+ * up to 60 s honoured; 30 s per attempt and 2 min in all; a breaker that opens when more than half
+ * of at least 20 calls in 30 s fail, for 1 s, doubling up to 60 s; 100 calls at once with 10,000
+ * waiting; the rate-limit gate on.
+ */
+export const EMBEDDINGS_POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze({
+  name: 'embeddings',
+  retry: Object.freeze({
+    maxRetries: 5,
+    initialDelayMs: 1_000,
+    maxDelayMs: 60_000,
+    maxRetryAfterMs: 60_000,
+  }),
+  timeout: Object.freeze({ attemptMs: 30_000, totalMs: 120_000 }),
+  circuitBreaker: Object.freeze({
+    failureRatio: 0.5,
+    minimumCalls: 20,
+    samplingMs: 30_000,
+    halfOpenAfterMs: 1_000,
+    maxHalfOpenAfterMs: 60_000,
+  }),
+  bulkhead: Object.freeze({ maxConcurrent: 100, maxQueued: 10_000 }),
+  rateLimit: Object.freeze({}),
+});
+
+/**
+ * A new, independent embeddings policy: {@link EMBEDDINGS_POLICY_DEFAULTS} with `overrides`
+ * merged stage by stage (`false` turns a stage off). Throws a TypeError for a bad override.
+ */
+export function createEmbeddingsPolicy(overrides: PolicyOverrides = {}): LlmPolicy {
+  return createPolicy(mergePolicyOptions(EMBEDDINGS_POLICY_DEFAULTS, overrides));
+}
+
+/**
+ * The process-wide embeddings policy, {@link EMBEDDINGS_POLICY_DEFAULTS}: every embeddings call
+ * through it shares one breaker, one bulkhead and one rate-limit gate.
+ */
+export const embeddingsPolicy: LlmPolicy = createEmbeddingsPolicy();

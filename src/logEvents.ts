@@ -1,0 +1,55 @@
+import type { PolicyEvent, PolicyEventName, PolicyEvents } from './events.js';
+
+/** A logger with pino's call shape, `logger.warn(obj, msg)`; `console` works too. */
+export interface EventLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+type Level = keyof EventLogger;
+
+/**
+ * The level each event is logged at, after Polly's telemetry severities: a retry, a half-open
+ * trial, a timeout and a closing rate-limit gate are warnings; an opening breaker, a call given up
+ * or failed and a bulkhead rejection are errors; a reset, a new pace and a finished stream are
+ * information; a success and a first token are debug.
+ */
+export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, Level>> = Object.freeze({
+  retry: 'warn',
+  halfOpen: 'warn',
+  timeout: 'warn',
+  rateLimited: 'warn',
+  break: 'error',
+  giveUp: 'error',
+  bulkheadReject: 'error',
+  failure: 'error',
+  reset: 'info',
+  paced: 'info',
+  streamEnd: 'info',
+  success: 'debug',
+  firstToken: 'debug',
+});
+
+/**
+ * Logs every event of `policy` with `logger` at {@link EVENT_LOG_LEVELS}: the object is the
+ * event's payload plus `event` (its name), the message `llm-resilience <policy>: <event>`.
+ * Returns a function that unsubscribes the logger.
+ */
+export function logEvents(
+  policy: { readonly events: PolicyEvents },
+  logger: EventLogger,
+): () => void {
+  const unsubscribes = (Object.keys(EVENT_LOG_LEVELS) as PolicyEventName[]).map((name) => {
+    const level = EVENT_LOG_LEVELS[name];
+    const listener = (event: PolicyEvent<typeof name>): void => {
+      logger[level]({ event: name, ...event }, `llm-resilience ${event.policy}: ${name}`);
+    };
+    policy.events.on(name, listener);
+    return () => policy.events.off(name, listener);
+  });
+  return () => {
+    for (const unsubscribe of unsubscribes) unsubscribe();
+  };
+}

@@ -1,0 +1,65 @@
+import type { PolicyOptions } from './options.js';
+import { describeValue } from './rateLimit/rateLimitOptions.js';
+
+type PartialStage<V> = V extends (...args: never[]) => unknown
+  ? V
+  : V extends object
+    ? Partial<V>
+    : V;
+
+/**
+ * Overrides for a preset: any option, each stage given in part (the rest keeps the preset's
+ * values) or `false` to turn the stage off.
+ */
+export type PolicyOverrides<O extends object = PolicyOptions> = {
+  [K in keyof O]?: PartialStage<Exclude<O[K], undefined>>;
+};
+
+/** Options of one stage that exclude each other: naming one drops the preset's others. */
+const ALTERNATIVES: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  circuitBreaker: [['consecutiveFailures'], ['failureRatio', 'minimumCalls', 'samplingMs']],
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mergeStage(
+  key: string,
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged = { ...base, ...override };
+  const groups = ALTERNATIVES[key] ?? [];
+  const chosen = groups.find((group) => group.some((name) => override[name] !== undefined));
+  if (chosen === undefined) return merged;
+  for (const group of groups) {
+    if (group === chosen) continue;
+    for (const name of group) delete merged[name];
+  }
+  return merged;
+}
+
+/**
+ * Merges `overrides` onto a preset's `defaults`, stage by stage: a stage given as an object keeps
+ * the preset's other fields of that stage, `false` turns the stage off, and any other option
+ * replaces the preset's. Naming a circuit breaker of the other kind (`consecutiveFailures`, or
+ * `failureRatio` / `minimumCalls` / `samplingMs`) drops the preset's breaker kind. The result is
+ * not validated here; `createPolicy` does that (so unknown or bad overrides throw there).
+ */
+export function mergePolicyOptions<O extends object>(
+  defaults: O,
+  overrides: PolicyOverrides<O> = {},
+): O {
+  if (!isPlainObject(overrides)) {
+    throw new TypeError(`overrides must be an object, got ${describeValue(overrides)}`);
+  }
+  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const base = merged[key];
+    merged[key] =
+      isPlainObject(value) && isPlainObject(base) ? mergeStage(key, base, value) : value;
+  }
+  return merged as O;
+}
