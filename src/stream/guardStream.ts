@@ -1,6 +1,8 @@
-import { TimeoutError } from '../errors/TimeoutError.js';
 import type { StreamOutcome } from '../events.js';
+import { millisOrInfinity } from '../options.js';
+import { describeValue } from '../rateLimit/rateLimitOptions.js';
 import { isFirstOutput } from './isFirstOutput.js';
+import { raceSignal } from './raceSignal.js';
 import { StreamInterruptedError } from './StreamInterruptedError.js';
 
 /** How a guarded stream ended, as its `onEnd` callback receives it. */
@@ -25,8 +27,9 @@ export interface GuardStreamOptions<T = unknown> {
    */
   controller?: AbortController;
   /**
-   * The longest wait, in milliseconds, for each chunk after the first while the consumer is
-   * asking for it. Default: no limit.
+   * The longest wait, in milliseconds, for each chunk after the first token while the consumer
+   * is asking for it (time the consumer spends between reads does not count). Default: no limit
+   * (also `Infinity`).
    */
   idleMs?: number;
   /**
@@ -44,9 +47,10 @@ export interface GuardStreamOptions<T = unknown> {
  * yields every chunk of the source in order, from the very first, and can be iterated once.
  * While the consumer waits for a chunk it enforces `idleMs`; a stall, a failure of the source, an
  * abort of the controller, or a source that ends because its request was aborted throws a
- * {@link StreamInterruptedError} telling how many chunks were delivered. Leaving the loop early
- * (`break`, or `release()`) aborts the controller and returns the source at once. No timer or
- * listener outlives the wait it belongs to.
+ * {@link StreamInterruptedError} telling how many chunks were delivered. An abort of the
+ * controller ends the stream at once, even while nobody reads it (the next read throws). Leaving
+ * the loop early (`break`, or `release()`) aborts the controller and returns the source at once.
+ * No timer or listener outlives the stream's end.
  */
 export class GuardedStream<T> implements AsyncIterable<T> {
   #chunks = 0;
@@ -54,12 +58,17 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   #iterated = false;
   #held: T[];
   #sourceDone: boolean;
+  /** The error the next read throws, once. */
+  #failure: StreamInterruptedError | undefined;
   readonly #source: AsyncIterator<T>;
   readonly #sourceIterable: AsyncIterable<T>;
   readonly #controller: AbortController;
   readonly #idleMs: number | undefined;
   readonly #onEnd: ((report: StreamEndReport) => void) | undefined;
   readonly #startedAt: number;
+  readonly #onAbort = () => {
+    this.#fail(this.#controller.signal.reason);
+  };
 
   /** @internal Made by {@link guardStream} once the first token has arrived. */
   constructor(
@@ -78,6 +87,8 @@ export class GuardedStream<T> implements AsyncIterable<T> {
     this.#startedAt = options.startedAt;
     if (this.#sourceDone && this.#held.length === 0) {
       this.#end('completed');
+    } else {
+      this.#controller.signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
 
@@ -92,7 +103,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
       return;
     }
     this.#end('released');
-    this.#closeSource();
+    closeSource(this.#source, this.#controller, undefined);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -110,24 +121,14 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   }
 
   async #next(): Promise<IteratorResult<T>> {
-    if (this.#ended) {
-      return { done: true, value: undefined };
+    const result = this.#ended ? undefined : await this.#read();
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      this.#failure = undefined;
+      throw failure;
     }
-    let result: IteratorResult<T>;
-    if (this.#held.length > 0) {
-      result = { done: false, value: this.#held.shift() as T };
-    } else if (this.#sourceDone) {
-      result = { done: true, value: undefined };
-    } else {
-      try {
-        result = await pullChunk(this.#source, this.#controller.signal, this.#idleMs);
-        if (result.done && isAborted(this.#controller.signal, this.#sourceIterable)) {
-          // An SDK stream whose request was aborted just ends, as if its answer were complete.
-          throw abortReason(this.#controller.signal, this.#sourceIterable);
-        }
-      } catch (error) {
-        throw this.#fail(error);
-      }
+    if (result === undefined || this.#ended) {
+      return { done: true, value: undefined };
     }
     if (result.done) {
       this.#end('completed');
@@ -137,17 +138,44 @@ export class GuardedStream<T> implements AsyncIterable<T> {
     return result;
   }
 
-  #fail(error: unknown): StreamInterruptedError {
-    if (!this.#ended) {
-      this.#end('failed', error);
-      this.#closeSource(error);
+  /** The next result: a held chunk, or the source's next one; `undefined` when that failed. */
+  async #read(): Promise<IteratorResult<T> | undefined> {
+    if (this.#held.length > 0) {
+      return { done: false, value: this.#held.shift() as T };
     }
-    return new StreamInterruptedError(this.#chunks, error);
+    if (this.#sourceDone) {
+      return { done: true, value: undefined };
+    }
+    try {
+      const result = await raceSignal(
+        () => this.#source.next(),
+        this.#controller.signal,
+        this.#idleMs,
+      );
+      if (result.done && isAborted(this.#controller.signal, this.#sourceIterable)) {
+        // An SDK stream whose request was aborted just ends, as if its answer were complete.
+        throw abortReason(this.#controller.signal, this.#sourceIterable);
+      }
+      return result;
+    } catch (error) {
+      this.#fail(error);
+      return undefined;
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#ended) {
+      return;
+    }
+    this.#failure = new StreamInterruptedError(this.#chunks, error);
+    this.#end('failed', error);
+    closeSource(this.#source, this.#controller, error);
   }
 
   #end(outcome: StreamOutcome, error?: unknown): void {
     this.#ended = true;
     this.#held = [];
+    this.#controller.signal.removeEventListener('abort', this.#onAbort);
     const report: StreamEndReport = {
       chunks: this.#chunks,
       durationMs: Date.now() - this.#startedAt,
@@ -157,10 +185,6 @@ export class GuardedStream<T> implements AsyncIterable<T> {
       report.error = error;
     }
     this.#onEnd?.(report);
-  }
-
-  #closeSource(reason?: unknown): void {
-    closeSource(this.#source, this.#controller, reason);
   }
 }
 
@@ -172,7 +196,8 @@ export class GuardedStream<T> implements AsyncIterable<T> {
  * and with the controller's abort reason when the controller aborts first (a first-token timeout
  * is such an abort); the connection is closed then. A source that ends without a first token
  * resolves with a completed stream of the chunks it gave. Waiting for the first token has no limit
- * of its own: abort the controller. Throws a TypeError at once for a bad `idleMs`.
+ * of its own: abort the controller. Throws a TypeError at once for a bad `idleMs` or a `source`
+ * that is not an async iterable.
  */
 export async function guardStream<T>(
   source: AsyncIterable<T>,
@@ -184,8 +209,12 @@ export async function guardStream<T>(
     onEnd,
     isFirstToken = isFirstOutput,
   } = options;
-  if (idleMs !== undefined && !(idleMs > 0 && Number.isFinite(idleMs))) {
-    throw new TypeError(`idleMs must be a positive, finite number of milliseconds; got ${idleMs}`);
+  if (typeof (source as Partial<AsyncIterable<T>> | null)?.[Symbol.asyncIterator] !== 'function') {
+    throw new TypeError(`source must be an AsyncIterable, got ${describeValue(source)}`);
+  }
+  const idleProblem = idleMs === undefined ? undefined : millisOrInfinity(1)(idleMs);
+  if (idleProblem !== undefined) {
+    throw new TypeError(`idleMs must be ${idleProblem}, got ${describeValue(idleMs)}`);
   }
   const startedAt = Date.now();
   const iterator = source[Symbol.asyncIterator]();
@@ -193,7 +222,7 @@ export async function guardStream<T>(
   let sourceDone = false;
   try {
     for (;;) {
-      const result = await pullChunk(iterator, controller.signal, undefined);
+      const result = await raceSignal(() => iterator.next(), controller.signal);
       if (result.done) {
         if (isAborted(controller.signal, source)) {
           throw abortReason(controller.signal, source);
@@ -214,56 +243,13 @@ export async function guardStream<T>(
     controller,
     startedAt,
   };
-  if (idleMs !== undefined) {
+  if (idleMs !== undefined && idleMs !== Number.POSITIVE_INFINITY) {
     settings.idleMs = idleMs;
   }
   if (onEnd) {
     settings.onEnd = onEnd;
   }
   return new GuardedStream(source, iterator, { held, sourceDone }, settings);
-}
-
-/**
- * Waits for the source's next result, rejecting with the signal's reason when it aborts first, or
- * with a `TimeoutError` (scope `idle`) after `idleMs`. The source's late result is ignored.
- */
-function pullChunk<T>(
-  iterator: AsyncIterator<T>,
-  signal: AbortSignal,
-  idleMs: number | undefined,
-): Promise<IteratorResult<T>> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => {
-      cleanup();
-      reject(signal.reason);
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (idleMs !== undefined) {
-      timer = setTimeout(() => {
-        cleanup();
-        reject(new TimeoutError('idle', idleMs));
-      }, idleMs);
-    }
-    new Promise<IteratorResult<T>>((next) => next(iterator.next())).then(
-      (result) => {
-        cleanup();
-        resolve(result);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Closes the connection behind a source the guard gives up on, without waiting for it. */

@@ -340,11 +340,58 @@ describe('guardStream', () => {
     expect(error).toMatchObject({ chunks: 2, cause: { message: 'server error event' } });
   });
 
-  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects idleMs %s', async (idleMs) => {
+  it.each([0, -1, Number.NaN, '5'])('rejects idleMs %s', async (idleMs) => {
     const source = channel<number>();
-    await expect(guardStream(source.iterable, { idleMs })).rejects.toThrow(
-      new TypeError(`idleMs must be a positive, finite number of milliseconds; got ${idleMs}`),
+    await expect(guardStream(source.iterable, { idleMs: idleMs as number })).rejects.toThrow(
+      new TypeError(
+        `idleMs must be a number of milliseconds > 0, or Infinity, got ${idleMs === '5' ? '"5"' : idleMs}`,
+      ),
     );
     expect(source.state.nextCalls).toBe(0);
+  });
+
+  it('rejects a source that is not an async iterable', async () => {
+    await expect(guardStream([1, 2] as unknown as AsyncIterable<number>)).rejects.toThrow(
+      new TypeError('source must be an AsyncIterable, got an array'),
+    );
+    await expect(guardStream(null as unknown as AsyncIterable<number>)).rejects.toThrow(
+      new TypeError('source must be an AsyncIterable, got null'),
+    );
+  });
+
+  it('takes idleMs Infinity as no idle limit', async () => {
+    const source = channel<number>();
+    source.push(1);
+    const stream = await guardStream(source.iterable, { idleMs: Number.POSITIVE_INFINITY });
+    const reading = collect(stream);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    source.push(2);
+    source.end();
+    expect(await reading).toEqual([1, 2]);
+  });
+
+  it('ends at once, freeing its listener, when the controller aborts while nobody reads', async () => {
+    const controller = new AbortController();
+    const source = channel<number>();
+    const onEnd = vi.fn();
+    source.push(1, 2);
+    const stream = await guardStream(source.iterable, {
+      controller,
+      onEnd,
+      isFirstToken: (n) => n === 2,
+    });
+    const reason = new TimeoutError('total', 1_000);
+    controller.abort(reason);
+    expect(onEnd).toHaveBeenCalledWith({
+      chunks: 0,
+      durationMs: 0,
+      outcome: 'failed',
+      error: reason,
+    });
+    expect(source.state.returned).toBe(1);
+    const iterator = stream[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toMatchObject({ chunks: 0, cause: reason });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    expect(onEnd).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,0 +1,36 @@
+import { mergePolicyOptions, type PolicyOverrides } from '../src/mergePolicyOptions.js';
+import { LlmStreamPolicy } from '../src/stream/LlmStreamPolicy.js';
+import type { StreamPolicyOptions } from '../src/stream/streamPolicyOptions.js';
+import { CHAT_POLICY_DEFAULTS } from './chat.js';
+
+const { name: _chatName, timeout: _chatTimeout, ...chatStages } = CHAT_POLICY_DEFAULTS;
+
+/**
+ * The stream preset's options (docs/streaming.md gives the reason for each): the chat preset's
+ * retry, circuit breaker, bulkhead and rate-limit gate; 5 min for the first token (reasoning
+ * models think for minutes before it, and a retry would pay for that thinking again), 60 s
+ * between later chunks, 10 min for the whole call, stream included.
+ */
+export const STREAM_POLICY_DEFAULTS: Readonly<StreamPolicyOptions> = Object.freeze({
+  ...chatStages,
+  name: 'stream',
+  timeout: Object.freeze({ firstTokenMs: 300_000, idleMs: 60_000, totalMs: 600_000 }),
+});
+
+/**
+ * A new, independent stream policy (its own breaker, bulkhead and gate):
+ * {@link STREAM_POLICY_DEFAULTS} with `overrides` merged stage by stage
+ * (`createStreamPolicy({ timeout: { idleMs: 10_000 } })` keeps every other default; `false`
+ * turns a stage off). Throws a TypeError for a bad override.
+ */
+export function createStreamPolicy(
+  overrides: PolicyOverrides<StreamPolicyOptions> = {},
+): LlmStreamPolicy {
+  return new LlmStreamPolicy(mergePolicyOptions(STREAM_POLICY_DEFAULTS, overrides));
+}
+
+/**
+ * The process-wide stream policy, {@link STREAM_POLICY_DEFAULTS}: every streamed call through it
+ * shares one breaker, one bulkhead and one rate-limit gate.
+ */
+export const streamPolicy: LlmStreamPolicy = createStreamPolicy();

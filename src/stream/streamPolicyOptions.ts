@@ -1,0 +1,79 @@
+import {
+  checkOrder,
+  checkStage,
+  millisOrInfinity,
+  type PolicyOptions,
+  type Schema,
+} from '../options.js';
+import { describeValue } from '../rateLimit/rateLimitOptions.js';
+
+/** The stream policy's timeouts (`timeout` of {@link StreamPolicyOptions}); each may be Infinity. */
+export interface StreamTimeoutOptions {
+  /**
+   * The longest one attempt may take to deliver its first token, in ms: the request, the
+   * response headers and the first chunk. It is then aborted and may be retried.
+   */
+  firstTokenMs?: number;
+  /** The longest wait for each later chunk while the consumer reads, in ms; the stream then fails. */
+  idleMs?: number;
+  /** The longest the whole call may take, retries, waits and the whole stream included, in ms. */
+  totalMs?: number;
+}
+
+/**
+ * Options of a stream policy: those of `createPolicy`, except that `timeout` holds the stream's
+ * timeouts (`firstTokenMs` takes the place of `attemptMs`).
+ */
+export interface StreamPolicyOptions extends Omit<PolicyOptions, 'timeout'> {
+  timeout?: StreamTimeoutOptions | false;
+}
+
+/** Checked stream policy options, split into the pipeline's and the stream's own. */
+export interface ResolvedStreamPolicyOptions {
+  /** The options of the pipeline the first token is awaited in (no attempt timeout). */
+  pipeline: PolicyOptions;
+  /** Finite, or absent for no limit. */
+  firstTokenMs?: number;
+  /** Finite, or absent for no limit. */
+  idleMs?: number;
+}
+
+const STREAM_TIMEOUT: Schema = {
+  firstTokenMs: { check: millisOrInfinity(1), optional: true },
+  idleMs: { check: millisOrInfinity(1), optional: true },
+  totalMs: { check: millisOrInfinity(1), optional: true },
+};
+
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && value !== Number.POSITIVE_INFINITY ? value : undefined;
+}
+
+/**
+ * Checks the stream's timeouts (a TypeError names the option and the value given: an unknown
+ * name, a value that is not a duration > 0 or Infinity, `firstTokenMs` > `totalMs`) and splits the
+ * options into the pipeline's (checked by `createPolicy`) and the stream's own.
+ */
+export function resolveStreamPolicyOptions(options: unknown): ResolvedStreamPolicyOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+  }
+  const { timeout, ...rest } = options as StreamPolicyOptions;
+  const pipeline: PolicyOptions = rest;
+  const resolved: ResolvedStreamPolicyOptions = { pipeline };
+  if (timeout === undefined || timeout === false) return resolved;
+  const { firstTokenMs, idleMs, totalMs } = checkStage(
+    'timeout',
+    timeout,
+    STREAM_TIMEOUT,
+  ) as StreamTimeoutOptions;
+  if (firstTokenMs !== undefined && totalMs !== undefined) {
+    checkOrder('timeout.firstTokenMs', firstTokenMs, 'timeout.totalMs', totalMs, 'low');
+  }
+  const first = finite(firstTokenMs);
+  const idle = finite(idleMs);
+  const total = finite(totalMs);
+  if (first !== undefined) resolved.firstTokenMs = first;
+  if (idle !== undefined) resolved.idleMs = idle;
+  if (total !== undefined) pipeline.timeout = { totalMs: total };
+  return resolved;
+}
