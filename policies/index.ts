@@ -4,3 +4,4 @@
  */
 export * from './chat.js';
 export * from './embeddings.js';
+export * from './stream.js';

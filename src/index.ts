@@ -24,3 +24,4 @@ export {
   validatePolicyOptions,
 } from './options.js';
 export * from './rateLimitGate.js';
+export * from './stream/index.js';

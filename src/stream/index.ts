@@ -5,4 +5,6 @@ export {
   type StreamEndReport,
 } from './guardStream.js';
 export { isFirstOutput } from './isFirstOutput.js';
+export { LlmStreamPolicy, type StreamFn } from './LlmStreamPolicy.js';
 export { StreamInterruptedError } from './StreamInterruptedError.js';
+export type { StreamPolicyOptions, StreamTimeoutOptions } from './streamPolicyOptions.js';
