@@ -86,7 +86,9 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
           const [backoff, next] = decorrelatedJitterGenerator(jitter, this.jitter);
           jitter = next;
           const spent = reason.kind === 'timeout' ? now - startedAt : 0;
-          waitMs = delayMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
+          // A failure that just opened the breaker waits for its half-open time, not in vain.
+          const halfOpenIn = this.breaker?.state === 'open' ? this.breaker.halfOpenAt - now : 0;
+          waitMs = delayMs = Math.round(Math.max(backoff - spent, hint ?? 0, halfOpenIn, 0));
         }
         if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
           why = 'deadline';

@@ -1,0 +1,267 @@
+import { decorrelatedJitterGenerator } from 'cockatiel';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPolicy } from '../src/createPolicy.js';
+import { classifyOpenAIError } from '../src/errors/index.js';
+import type { RetryOptions } from '../src/options.js';
+import { hangUntilAborted, httpError, outcome, recordEvents } from './support/pipeline.js';
+
+const RETRY: RetryOptions = {
+  maxRetries: 3,
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 60_000,
+};
+
+/** The delays cockatiel's decorrelated jitter gives for `count` retries with RETRY's scale. */
+function jitterDelays(count: number, options = RETRY): number[] {
+  const delays: number[] = [];
+  let state: [number, number] | undefined;
+  for (let i = 0; i < count; i++) {
+    const [delay, next] = decorrelatedJitterGenerator(state, {
+      generator: decorrelatedJitterGenerator,
+      exponent: 2,
+      initialDelay: options.initialDelayMs,
+      maxDelay: options.maxDelayMs,
+    });
+    delays.push(Math.round(delay));
+    state = next;
+  }
+  return delays;
+}
+
+/** A function that fails with `errors` in turn, then resolves with `'ok'`. */
+function failing(...errors: unknown[]) {
+  return vi.fn(async () => {
+    const error = errors.shift();
+    if (error !== undefined) throw error;
+    return 'ok';
+  });
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.spyOn(Math, 'random').mockReturnValue(0.5);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('retry stage', () => {
+  it('retries a retryable error after decorrelated jitter and reports each retry and the success', async () => {
+    const policy = createPolicy({ name: 'r', retry: RETRY });
+    const events = recordEvents(policy);
+    const fn = failing(httpError(500), httpError(503));
+    const [first, second] = jitterDelays(2);
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync((first ?? 0) - 1);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fn).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(second ?? 0);
+    expect(await result).toEqual({ value: 'ok' });
+    expect(fn).toHaveBeenCalledTimes(3);
+    expect(fn.mock.calls.map(([context]) => (context as { attempt: number }).attempt)).toEqual([
+      1, 2, 3,
+    ]);
+    expect(events).toEqual([
+      [
+        'retry',
+        { policy: 'r', attempt: 1, delayMs: first, reason: classifyOpenAIError(httpError(500)) },
+      ],
+      [
+        'retry',
+        { policy: 'r', attempt: 2, delayMs: second, reason: classifyOpenAIError(httpError(503)) },
+      ],
+      ['success', { policy: 'r', attempts: 3, durationMs: (first ?? 0) + (second ?? 0) }],
+    ]);
+  });
+
+  it('counts retries: maxRetries 2 makes at most 3 attempts, then gives up with max_retries', async () => {
+    const policy = createPolicy({ name: 'r', retry: { ...RETRY, maxRetries: 2 } });
+    const events = recordEvents(policy);
+    const error = httpError(500);
+    const fn = failing(error, error, error, error);
+    const result = outcome(policy.execute(fn));
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual({ error });
+    expect(fn).toHaveBeenCalledTimes(3);
+    const reason = classifyOpenAIError(error);
+    expect(events.slice(2)).toEqual([
+      ['giveUp', { policy: 'r', attempts: 3, reason, why: 'max_retries' }],
+      [
+        'failure',
+        { policy: 'r', attempts: 3, durationMs: jitterDelays(2).reduce((a, b) => a + b), reason },
+      ],
+    ]);
+  });
+
+  it('maxRetries 0 makes one attempt', async () => {
+    const policy = createPolicy({ retry: { ...RETRY, maxRetries: 0 } });
+    const fn = failing(httpError(500));
+    expect(await outcome(policy.execute(fn))).toEqual({ error: expect.any(Error) });
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not retry what the classification calls not retryable (a 400, quota)', async () => {
+    const policy = createPolicy({ name: 'r', retry: RETRY });
+    const events = recordEvents(policy);
+    for (const error of [
+      httpError(400, { code: 'context_length_exceeded' }),
+      httpError(429, { code: 'insufficient_quota' }),
+    ]) {
+      const fn = failing(error);
+      expect(await outcome(policy.execute(fn))).toEqual({ error });
+      expect(fn).toHaveBeenCalledTimes(1);
+    }
+    expect(events.filter(([name]) => name === 'giveUp')).toEqual([
+      [
+        'giveUp',
+        {
+          policy: 'r',
+          attempts: 1,
+          reason: expect.objectContaining({ kind: 'context_length' }),
+          why: 'not_retryable',
+        },
+      ],
+      [
+        'giveUp',
+        {
+          policy: 'r',
+          attempts: 1,
+          reason: expect.objectContaining({ kind: 'quota' }),
+          why: 'not_retryable',
+        },
+      ],
+    ]);
+  });
+
+  it('waits at least the server hint, even above maxDelayMs', async () => {
+    const policy = createPolicy({ name: 'r', retry: { ...RETRY, maxDelayMs: 2_000 } });
+    const events = recordEvents(policy);
+    const fn = failing(httpError(429, { retryAfterMs: 7_500 }));
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(7_499);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ value: 'ok' });
+    expect(events[0]).toEqual(['retry', expect.objectContaining({ delayMs: 7_500 })]);
+  });
+
+  it('uses the jitter when it is longer than the hint', async () => {
+    const policy = createPolicy({ retry: RETRY });
+    const events = recordEvents(policy);
+    const [jitter = 0] = jitterDelays(1);
+    const result = outcome(policy.execute(failing(httpError(429, { retryAfterMs: 10 }))));
+    await vi.runAllTimersAsync();
+    await result;
+    expect(events[0]).toEqual(['retry', expect.objectContaining({ delayMs: jitter })]);
+    expect(jitter).toBeGreaterThan(10);
+  });
+
+  it('never waits longer than maxDelayMs without a hint', async () => {
+    vi.mocked(Math.random).mockReturnValue(0.999);
+    const options = { ...RETRY, maxRetries: 8, initialDelayMs: 500, maxDelayMs: 3_000 };
+    const policy = createPolicy({ retry: options });
+    const events = recordEvents(policy);
+    const result = outcome(
+      policy.execute(failing(...Array.from({ length: 8 }, () => httpError(500)))),
+    );
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual({ value: 'ok' });
+    const delays = events
+      .filter(([name]) => name === 'retry')
+      .map(([, e]) => (e as { delayMs: number }).delayMs);
+    expect(delays).toEqual(jitterDelays(8, options));
+    expect(Math.max(...delays)).toBe(3_000);
+  });
+
+  it('gives up at once on a hint above maxRetryAfterMs', async () => {
+    const policy = createPolicy({ name: 'r', retry: { ...RETRY, maxRetryAfterMs: 5_000 } });
+    const events = recordEvents(policy);
+    const error = httpError(503, { retryAfterMs: 5_001 });
+    const fn = failing(error);
+    expect(await outcome(policy.execute(fn))).toEqual({ error });
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(events[0]).toEqual([
+      'giveUp',
+      { policy: 'r', attempts: 1, reason: classifyOpenAIError(error), why: 'retry_after_too_long' },
+    ]);
+  });
+
+  it('does not start a retry whose wait would end after the total deadline', async () => {
+    const policy = createPolicy({ name: 'r', retry: RETRY, timeout: { totalMs: 5_000 } });
+    const events = recordEvents(policy);
+    const late = httpError(503, { retryAfterMs: 4_000 });
+    const fn = vi.fn(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      throw late;
+    });
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(await result).toEqual({ error: late });
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(events).toEqual([
+      ['giveUp', { policy: 'r', attempts: 1, reason: classifyOpenAIError(late), why: 'deadline' }],
+      [
+        'failure',
+        { policy: 'r', attempts: 1, durationMs: 1_500, reason: classifyOpenAIError(late) },
+      ],
+    ]);
+  });
+
+  it('lets shouldRetry override the decision, with the classification and the error', async () => {
+    const bad = httpError(400);
+    const server = httpError(500);
+    const shouldRetry = vi.fn(
+      (classification: { kind: string }) => classification.kind === 'bad_request',
+    );
+    const policy = createPolicy({ retry: { ...RETRY, shouldRetry } });
+    const fn = failing(bad, server);
+    const result = outcome(policy.execute(fn));
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual({ error: server });
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect(shouldRetry.mock.calls).toEqual([
+      [classifyOpenAIError(bad), bad],
+      [classifyOpenAIError(server), server],
+    ]);
+  });
+
+  it('retries a timed-out attempt without the part of the backoff it spent waiting', async () => {
+    const policy = createPolicy({ name: 'r', retry: RETRY, timeout: { attemptMs: 300 } });
+    const events = recordEvents(policy);
+    const fn = vi.fn(async ({ signal, attempt }: { signal: AbortSignal; attempt: number }) =>
+      attempt === 1 ? hangUntilAborted(signal) : 'ok',
+    );
+    const [jitter = 0] = jitterDelays(1);
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(events[1]).toEqual([
+      'retry',
+      expect.objectContaining({ attempt: 1, delayMs: jitter - 300 }),
+    ]);
+    await vi.advanceTimersByTimeAsync(jitter - 300);
+    expect(await result).toEqual({ value: 'ok' });
+  });
+
+  it('stops a backoff sleep at once when the caller aborts: no further attempt, no timer left', async () => {
+    const policy = createPolicy({ name: 'r', retry: RETRY });
+    const events = recordEvents(policy);
+    const controller = new AbortController();
+    const fn = failing(httpError(500));
+    const result = outcome(policy.execute(fn, controller.signal));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort();
+    const { error } = await result;
+    expect(classifyOpenAIError(error).kind).toBe('aborted');
+    expect(error).toBe(controller.signal.reason);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(events.map(([name]) => name)).toEqual(['retry', 'failure']);
+  });
+});

@@ -1,0 +1,57 @@
+import { APIError, APIUserAbortError } from 'openai';
+import type { PolicyEventName, PolicyEvents } from '../../src/events.js';
+
+/** Every event name of the policy event map. */
+const NAMES: PolicyEventName[] = [
+  'retry',
+  'giveUp',
+  'timeout',
+  'break',
+  'halfOpen',
+  'reset',
+  'bulkheadReject',
+  'success',
+  'failure',
+  'rateLimited',
+  'paced',
+  'firstToken',
+  'streamEnd',
+];
+
+/** Records every event a policy emits, in order, as `[name, payload]`. */
+export function recordEvents(policy: { events: PolicyEvents }): [PolicyEventName, unknown][] {
+  const seen: [PolicyEventName, unknown][] = [];
+  for (const name of NAMES) policy.events.on(name, (event: unknown) => seen.push([name, event]));
+  return seen;
+}
+
+/** An openai SDK error as the SDK throws it for an HTTP reply of `status`. */
+export function httpError(
+  status: number,
+  options: { code?: string; retryAfterMs?: number; message?: string } = {},
+): APIError {
+  const headers = new Headers();
+  if (options.retryAfterMs !== undefined)
+    headers.set('retry-after-ms', String(options.retryAfterMs));
+  return APIError.generate(
+    status,
+    { error: { message: options.message ?? `status ${status}`, code: options.code ?? null } },
+    undefined,
+    headers,
+  );
+}
+
+/** A function standing in for the SDK: waits for `signal` and rejects as the SDK does. */
+export function hangUntilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => reject(new APIUserAbortError()), { once: true });
+  });
+}
+
+/** `promise`'s outcome, caught at once so that no rejection goes unhandled. */
+export function outcome<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
