@@ -1,0 +1,99 @@
+// Runs every example in examples/ as a user would, in a child process against the fake server
+// (OPENAI_API_KEY removed), so that the examples cannot rot: each must exit by itself with code 0
+// and print what it promises.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const LIMIT_MS = 30_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runExample(file: string): Promise<Run> {
+  const env = { ...process.env };
+  delete env.OPENAI_API_KEY;
+  delete env.OPENAI_MODEL;
+  delete env.OPENAI_EMBEDDING_MODEL;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${file}`], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    // An example that does not exit by itself (a timer or a socket left behind) fails here.
+    const killer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
+    child.on('error', (error) => {
+      clearTimeout(killer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+async function expectExit0(file: string): Promise<Run> {
+  const run = await runExample(file);
+  expect({ code: run.code, signal: run.signal }, `examples/${file} failed:\n${run.stderr}`).toEqual(
+    { code: 0, signal: null },
+  );
+  return run;
+}
+
+describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
+  it('chat-with-logging.ts: retries a 429 and a 500, logs them, prints the answer', async () => {
+    const { stdout, stderr } = await expectExit0('chat-with-logging.ts');
+    expect(stdout).toMatch(/^answer: Retries are cheap when they are paced\.$/m);
+    expect(stdout).toMatch(/^requests that reached the server: 3$/m);
+    expect(stderr).toContain('llm-resilience chat: rateLimited');
+    expect(stderr.match(/llm-resilience chat: retry$/gm)).toHaveLength(2);
+    expect(stdout).toContain('llm-resilience chat: success');
+  });
+
+  it('stream-to-stdout.ts: retries the failure before the first token, streams every chunk', async () => {
+    const { stdout, stderr } = await expectExit0('stream-to-stdout.ts');
+    expect(stdout).toBe('A stream either finishes or throws; it never just stops.\n');
+    expect(stderr).toMatch(/^\[retry\] attempt 1 failed \(overloaded\)/m);
+    // Seven content chunks and the final one carrying finish_reason.
+    expect(stderr).toMatch(/^\[streamEnd\] completed: 8 chunks/m);
+  });
+
+  it('embeddings-bulk.ts: every call succeeds under the rate-limit gate', async () => {
+    const { stdout } = await expectExit0('embeddings-bulk.ts');
+    expect(stdout).toMatch(/^embedded 60\/60 texts \(1536 dimensions\) in [\d.]+ s$/m);
+    const perCall = Number(/\(([\d.]+) per call\)/.exec(stdout)?.[1]);
+    // The cold first wave is wasted (60 calls, 5 tokens); after it the gate paces the rest.
+    expect(perCall).toBeGreaterThanOrEqual(1);
+    expect(perCall).toBeLessThanOrEqual(2.5);
+  });
+
+  it('fallback-model.ts: falls back to the cheaper model; the open breaker spares the main one', async () => {
+    const { stdout, stderr } = await expectExit0('fallback-model.ts');
+    expect(
+      stdout.match(/^gpt-4o-mini answered: An answer from the cheaper model\.$/gm),
+    ).toHaveLength(3);
+    expect(stdout).toMatch(/^requests: 2 to gpt-4o, 3 to gpt-4o-mini$/m);
+    expect(stderr).toContain('[break] chat:gpt-4o is open');
+  });
+
+  it('own-code.ts: every check of the user code passes', async () => {
+    const { stdout } = await expectExit0('own-code.ts');
+    expect(stdout.match(/^ok - /gm)).toHaveLength(5);
+    expect(stdout).toContain('ok - summarize against the fake server');
+  });
+});
