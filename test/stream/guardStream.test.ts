@@ -2,63 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { guardStream, type StreamEndReport } from '../../src/stream/guardStream.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
-
-/** A hand-made source: the test pushes chunks, ends or fails it; it records return() calls. */
-function channel<T>() {
-  const queue: IteratorResult<T>[] = [];
-  const failures: unknown[] = [];
-  let waiting:
-    | { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }
-    | undefined;
-  const state = { returned: 0, nextCalls: 0 };
-  const deliver = () => {
-    if (!waiting) return;
-    const failure = failures.shift();
-    if (failure !== undefined) {
-      const w = waiting;
-      waiting = undefined;
-      w.reject(failure);
-      return;
-    }
-    const item = queue.shift();
-    if (item) {
-      const w = waiting;
-      waiting = undefined;
-      w.resolve(item);
-    }
-  };
-  const iterable: AsyncIterable<T> = {
-    [Symbol.asyncIterator]: () => ({
-      next: () => {
-        state.nextCalls += 1;
-        return new Promise<IteratorResult<T>>((resolve, reject) => {
-          waiting = { resolve, reject };
-          deliver();
-        });
-      },
-      return: () => {
-        state.returned += 1;
-        return Promise.resolve({ done: true, value: undefined });
-      },
-    }),
-  };
-  return {
-    iterable,
-    state,
-    push: (...values: T[]) => {
-      for (const value of values) queue.push({ done: false, value });
-      deliver();
-    },
-    end: () => {
-      queue.push({ done: true, value: undefined });
-      deliver();
-    },
-    fail: (error: unknown) => {
-      failures.push(error);
-      deliver();
-    },
-  };
-}
+import { channel } from '../support/channel.js';
 
 async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const seen: T[] = [];
