@@ -86,8 +86,9 @@ describe('LlmStreamPolicy', () => {
     expect(sdk.calls.map((c) => c.attempt)).toEqual([1, 2]);
     sdk.at(1).source.push('x');
     sdk.at(1).source.end();
-    const { value } = await result;
-    expect(await drain(value ?? [])).toEqual({ chunks: ['x'] });
+    const { value, error } = await result;
+    expect(error).toBeUndefined();
+    expect(await drain(value as AsyncIterable<string>)).toEqual({ chunks: ['x'] });
     expect(events.map(([name]) => name)).toEqual([
       'timeout',
       'retry',
