@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { mergePolicyOptions } from '../src/mergePolicyOptions.js';
+import type { PolicyOptions } from '../src/options.js';
+
+const DEFAULTS: PolicyOptions = {
+  name: 'preset',
+  retry: { maxRetries: 4, initialDelayMs: 1_000, maxDelayMs: 60_000, maxRetryAfterMs: 60_000 },
+  timeout: { attemptMs: 10_000, totalMs: 60_000 },
+  circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 60_000 },
+  bulkhead: false,
+};
+
+describe('mergePolicyOptions', () => {
+  it('merges each stage field by field and keeps every other default', () => {
+    expect(
+      mergePolicyOptions(DEFAULTS, { retry: { maxRetries: 1 }, timeout: { attemptMs: 5_000 } }),
+    ).toEqual({
+      ...DEFAULTS,
+      retry: { ...(DEFAULTS.retry as object), maxRetries: 1 },
+      timeout: { attemptMs: 5_000, totalMs: 60_000 },
+    });
+  });
+
+  it('turns a stage off with false and on with a whole object', () => {
+    expect(
+      mergePolicyOptions(DEFAULTS, { retry: false, bulkhead: { maxConcurrent: 2, maxQueued: 0 } }),
+    ).toEqual({
+      ...DEFAULTS,
+      retry: false,
+      bulkhead: { maxConcurrent: 2, maxQueued: 0 },
+    });
+  });
+
+  it('replaces the breaker kind when the override names the other kind', () => {
+    const merged = mergePolicyOptions(DEFAULTS, {
+      circuitBreaker: { failureRatio: 0.2, minimumCalls: 10, samplingMs: 30_000 },
+    });
+    expect(merged.circuitBreaker).toEqual({
+      failureRatio: 0.2,
+      minimumCalls: 10,
+      samplingMs: 30_000,
+      halfOpenAfterMs: 1_000,
+      maxHalfOpenAfterMs: 60_000,
+    });
+    expect(
+      mergePolicyOptions(DEFAULTS, { circuitBreaker: { halfOpenAfterMs: 2_000 } }).circuitBreaker,
+    ).toEqual({
+      consecutiveFailures: 5,
+      halfOpenAfterMs: 2_000,
+      maxHalfOpenAfterMs: 60_000,
+    });
+  });
+
+  it('leaves the defaults untouched and skips undefined overrides', () => {
+    const before = structuredClone(DEFAULTS);
+    mergePolicyOptions(DEFAULTS, { retry: { maxRetries: 0 }, name: undefined } as never);
+    expect(DEFAULTS).toEqual(before);
+    expect(mergePolicyOptions(DEFAULTS).name).toBe('preset');
+  });
+
+  it('throws a TypeError for overrides that are not an object', () => {
+    expect(() => mergePolicyOptions(DEFAULTS, 3 as never)).toThrow(
+      new TypeError('overrides must be an object, got 3'),
+    );
+  });
+});
