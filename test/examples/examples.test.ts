@@ -73,13 +73,22 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     expect(stderr).toMatch(/^\[streamEnd\] completed: 8 chunks/m);
   });
 
-  it('embeddings-bulk.ts: every call succeeds under the rate-limit gate', async () => {
+  it('embeddings-bulk.ts: every call succeeds under the rate-limit gate, cold and with a budget', async () => {
     const { stdout } = await expectExit0('embeddings-bulk.ts');
-    expect(stdout).toMatch(/^embedded 60\/60 texts \(1536 dimensions\) in [\d.]+ s$/m);
-    const perCall = Number(/\(([\d.]+) per call\)/.exec(stdout)?.[1]);
-    // The cold first wave is wasted (60 calls, 5 tokens); after it the gate paces the rest.
-    expect(perCall).toBeGreaterThanOrEqual(1);
-    expect(perCall).toBeLessThanOrEqual(2.5);
+    const perCall = (name: string) =>
+      Number(
+        new RegExp(`^${name}: \\d+ requests reached the server, ([\\d.]+) per call$`, 'm').exec(
+          stdout,
+        )?.[1],
+      );
+    expect(stdout).toMatch(/^embeddings: embedded 60\/60 texts \(1536 dimensions\) in [\d.]+ s$/m);
+    expect(stdout).toMatch(/^embeddings:budgeted: embedded 60\/60 texts \(1536 dimensions\)/m);
+    // Cold, the first wave of 60 meets a bucket of 20 (nothing is known yet); the gate paces the rest.
+    expect(perCall('embeddings')).toBeGreaterThan(1);
+    expect(perCall('embeddings')).toBeLessThanOrEqual(2.5);
+    // With the server's limit given as a budget, about one request per call.
+    expect(perCall('embeddings:budgeted')).toBeGreaterThanOrEqual(1);
+    expect(perCall('embeddings:budgeted')).toBeLessThanOrEqual(1.2);
   });
 
   it('fallback-model.ts: falls back to the cheaper model; the open breaker spares the main one', async () => {
