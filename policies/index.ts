@@ -1,6 +1,6 @@
 /**
  * The ready-made pipelines alone: `llm-resilience/policies`.
- * @packageDocumentation
+ * @module llm-resilience/policies
  */
 export * from './chat.js';
 export * from './embeddings.js';

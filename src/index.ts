@@ -1,6 +1,6 @@
 /**
  * llm-resilience: resilience pipelines for LLM API calls, built on cockatiel.
- * @packageDocumentation
+ * @module llm-resilience
  */
 
 export * from '../policies/index.js';

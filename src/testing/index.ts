@@ -1,6 +1,6 @@
 /**
  * The test kit: `llm-resilience/testing` (Node only).
- * @packageDocumentation
+ * @module llm-resilience/testing
  */
 
 export {
