@@ -8,7 +8,7 @@
 // a stall or a dropped connection after it throws a classified error instead of ending silently.
 // With OPENAI_API_KEY set it streams one real answer (model OPENAI_MODEL, default gpt-4o-mini).
 // In your code, import from 'llm-resilience' instead of '../src/index.js'.
-import { classifyOpenAIError, streamPolicy } from '../src/index.js';
+import { classifyOpenAIError, StreamInterruptedError, streamPolicy } from '../src/index.js';
 import { replies, schedules } from '../src/testing/index.js';
 import { openTarget } from './target.js';
 
@@ -48,9 +48,11 @@ try {
   for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
   process.stdout.write('\n');
 } catch (error) {
-  // After the first token this is a StreamInterruptedError telling how many chunks arrived;
-  // classifyOpenAIError sees through it to its cause (idle timeout, connection, server error).
-  console.error(`stream failed: ${classifyOpenAIError(error).kind}`);
+  // Before the first token, the error of the last attempt (already retried). After it, a
+  // StreamInterruptedError telling how many chunks arrived; classifyOpenAIError sees through it
+  // to its cause (an idle timeout, a dropped connection, the server's error event, an abort).
+  const delivered = error instanceof StreamInterruptedError ? ` after ${error.chunks} chunks` : '';
+  console.error(`\nstream failed${delivered}: ${classifyOpenAIError(error).kind}`);
   process.exitCode = 1;
 } finally {
   await close();
