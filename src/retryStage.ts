@@ -28,8 +28,9 @@ type JitterState = [number, number];
  * (`retryAfterMs`); a hint above `maxRetryAfterMs` fails the call at once. An attempt that timed
  * out is retried without the part of the backoff it already spent waiting. After a 429 with the
  * rate-limit gate on, it does not sleep: the gate holds the retry with every other caller.
- * While the circuit breaker is open it waits for its half-open time instead (a retry too). A retry
- * whose wait would end after the call's total deadline is not started. Emits `retry` and `giveUp`.
+ * While the circuit breaker is open it waits for its half-open time instead (a retry too), and so
+ * does a failure that has just opened it. A retry whose wait would end after the call's total
+ * deadline is not started. Emits `retry` and `giveUp`.
  */
 export class RetryStage extends PipelineStage<LlmCallContext> {
   private readonly jitter: IExponentialBackoffOptions<JitterState>;
