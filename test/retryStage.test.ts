@@ -31,7 +31,7 @@ function jitterDelays(count: number, options = RETRY): number[] {
 
 /** A function that fails with `errors` in turn, then resolves with `'ok'`. */
 function failing(...errors: unknown[]) {
-  return vi.fn(async () => {
+  return vi.fn(async (_context: { attempt: number }) => {
     const error = errors.shift();
     if (error !== undefined) throw error;
     return 'ok';
@@ -61,9 +61,7 @@ describe('retry stage', () => {
     await vi.advanceTimersByTimeAsync(second ?? 0);
     expect(await result).toEqual({ value: 'ok' });
     expect(fn).toHaveBeenCalledTimes(3);
-    expect(fn.mock.calls.map(([context]) => (context as { attempt: number }).attempt)).toEqual([
-      1, 2, 3,
-    ]);
+    expect(fn.mock.calls.map(([context]) => context.attempt)).toEqual([1, 2, 3]);
     expect(events).toEqual([
       [
         'retry',

@@ -67,7 +67,10 @@ describe('embeddings preset', () => {
   });
 
   it('switches to a consecutive breaker when an override names one', async () => {
-    const policy = createEmbeddingsPolicy({ retry: false, circuitBreaker: { consecutiveFailures: 2 } });
+    const policy = createEmbeddingsPolicy({
+      retry: false,
+      circuitBreaker: { consecutiveFailures: 2 },
+    });
     for (let i = 0; i < 2; i++) await outcome(policy.execute(() => Promise.reject(httpError(500))));
     expect(policy.circuitState).toBe('open');
   });
