@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { guardStream, type StreamEndReport } from '../../src/stream/guardStream.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
+import { numRuns } from './numRuns.js';
 
 // Property: whatever the source does (chunks at any pace, then an end, a failure or a stall) and
 // whatever the consumer does (read to the end, break, abort), a guarded stream either ends after
@@ -200,7 +201,7 @@ describe('guardStream (property)', () => {
           vi.useRealTimers();
         }
       }),
-      { numRuns: 300 },
+      { numRuns: numRuns(300) },
     );
   });
 });

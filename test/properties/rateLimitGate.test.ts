@@ -8,6 +8,7 @@ import {
   type RateLimitGateEvent,
   type RateLimitOptions,
 } from '../../src/rateLimitGate.js';
+import { numRuns } from './numRuns.js';
 
 // Model-based test of the rate-limit gate over arbitrary sequences of acquires (with and without
 // token costs), the passing of time, successes, 429s with and without hints, and aborts. After
@@ -298,7 +299,7 @@ describe('RateLimitGate (model-based)', () => {
           vi.useRealTimers();
         }
       }),
-      { numRuns: 150 },
+      { numRuns: numRuns(150) },
     );
   });
 });
