@@ -34,8 +34,9 @@ type Fn<T> = (context: LlmCallContext) => PromiseLike<T> | T;
 /** The stream policy's form of the options: with what the call holds on to after it succeeded. */
 type HeldOptions = ExecuteOptions & { [HOLD_UNTIL]?: PromiseLike<unknown> };
 
-function isUsableTimeout(ms: number | undefined): ms is number {
-  return ms !== undefined && ms !== Number.POSITIVE_INFINITY;
+/** A timeout's duration, or `undefined` when it sets no limit (left out, or Infinity). */
+function limitOf(ms: number | undefined): number | undefined {
+  return ms === Number.POSITIVE_INFINITY ? undefined : ms;
 }
 
 function parseExecuteOptions(options: unknown): ExecuteOptions {
@@ -89,6 +90,8 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
   private readonly pipeline: IPolicy<IDefaultPolicyContext>;
   private readonly breaker: BreakerStage | undefined;
   private readonly retries: boolean;
+  /** Whether the call can abort without a caller signal: it has a total timeout. */
+  private readonly abortable: boolean;
   /** Whether the attempt-timeout stage gives each attempt a real signal of its own. */
   private readonly attemptSignals: boolean;
 
@@ -114,9 +117,9 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
         })
       : undefined;
     if (bulkhead) stages.push(new BulkheadStage(bulkhead, this));
-    if (timeout && isUsableTimeout(timeout.totalMs)) {
-      stages.push(new TimeoutStage('total', timeout.totalMs, this));
-    }
+    const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
+    const attemptMs = timeout ? limitOf(timeout.attemptMs) : undefined;
+    if (totalMs !== undefined) stages.push(new TimeoutStage('total', totalMs, this));
     if (retry) {
       stages.push(
         new RetryStage(retry, this, breaker, gate !== undefined) as IPolicy<IDefaultPolicyContext>,
@@ -124,15 +127,13 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     }
     if (gate) stages.push(new RateLimitStage(gate));
     if (breaker) stages.push(breaker);
-    this.attemptSignals =
-      timeout !== undefined && timeout !== false && isUsableTimeout(timeout.attemptMs);
-    if (timeout && isUsableTimeout(timeout.attemptMs)) {
-      stages.push(new TimeoutStage('attempt', timeout.attemptMs, this));
-    }
+    if (attemptMs !== undefined) stages.push(new TimeoutStage('attempt', attemptMs, this));
     this.pipeline = stages.length === 0 ? noop : wrap(...stages);
     this.breaker = breaker;
     this.circuitBreaker = breaker?.policy;
     this.retries = retry !== undefined && retry !== false;
+    this.abortable = totalMs !== undefined;
+    this.attemptSignals = attemptMs !== undefined;
   }
 
   /** The circuit breaker's state; `'closed'` when the policy has no breaker. */
@@ -165,7 +166,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
       return Promise.reject(signal.reason);
     }
     const run = this.adapt(fn, call);
-    if (signal === undefined) {
+    if (signal === undefined && !this.abortable) {
       return this.pipeline.execute(run, call.signal).then(
         (value) => {
           this.succeeded(call, startedAt);
@@ -177,25 +178,33 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
         },
       );
     }
+    // The call can abort (the caller's signal, the total timeout): `execute` then rejects at
+    // once, while the stages stop their work and settle in the background.
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const onAbort = (): void => {
+      const onCallerAbort = (): void => call.abort(signal?.reason);
+      const finish = (): boolean => {
+        if (settled) return false;
         settled = true;
-        call.abort(signal.reason);
-        this.failed(call, startedAt, signal.reason);
-        reject(signal.reason);
+        signal?.removeEventListener('abort', onCallerAbort);
+        call.removeEventListener('abort', onCallAbort);
+        return true;
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      const onCallAbort = (): void => {
+        if (!finish()) return;
+        this.failed(call, startedAt, call.reason);
+        reject(call.reason);
+      };
+      call.addEventListener('abort', onCallAbort);
+      signal?.addEventListener('abort', onCallerAbort, { once: true });
       this.pipeline.execute(run, call.signal).then(
         (value) => {
-          if (settled) return;
-          signal.removeEventListener('abort', onAbort);
+          if (!finish()) return;
           this.succeeded(call, startedAt);
           resolve(value);
         },
         (error: unknown) => {
-          if (settled) return;
-          signal.removeEventListener('abort', onAbort);
+          if (!finish()) return;
           this.failed(call, startedAt, error);
           reject(error);
         },

@@ -28,9 +28,9 @@ type JitterState = [number, number];
  * (`retryAfterMs`); a hint above `maxRetryAfterMs` fails the call at once. An attempt that timed
  * out is retried without the part of the backoff it already spent waiting. After a 429 with the
  * rate-limit gate on, it does not sleep: the gate holds the retry with every other caller.
- * While the circuit breaker is open it waits for its half-open time instead (a retry too), and so
- * does a failure that has just opened it. A retry whose wait would end after the call's total
- * deadline is not started. Emits `retry` and `giveUp`.
+ * An attempt the open circuit breaker refused is retried when the breaker half-opens (a retry
+ * too). A retry whose wait would end after the call's total deadline is not started. Emits
+ * `retry` and `giveUp`.
  */
 export class RetryStage extends PipelineStage<LlmCallContext> {
   private readonly jitter: IExponentialBackoffOptions<JitterState>;
@@ -87,9 +87,7 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
           const [backoff, next] = decorrelatedJitterGenerator(jitter, this.jitter);
           jitter = next;
           const spent = reason.kind === 'timeout' ? now - startedAt : 0;
-          // A failure that just opened the breaker waits for its half-open time, not in vain.
-          const halfOpenIn = this.breaker?.state === 'open' ? this.breaker.halfOpenAt - now : 0;
-          waitMs = delayMs = Math.round(Math.max(backoff - spent, hint ?? 0, halfOpenIn, 0));
+          waitMs = delayMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
         }
         if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
           why = 'deadline';

@@ -10,11 +10,13 @@ import { neverAbortedSignal } from './signals.js';
  * deadline (the retry stage reads it to not start a retry it could not finish); `attempt`,
  * innermost, bounds each attempt and gives it a signal of its own.
  *
- * When `timeoutMs` passes, the stage emits `timeout`, aborts the signal it hands on with a
- * `TimeoutError(scope, timeoutMs)` (so the request under way, a backoff sleep or a wait at the
- * rate-limit gate stop at once) and rejects with that error at once, whatever the function does
- * with the signal: the SDK's APIUserAbortError never surfaces for the toolkit's own timeouts.
- * When the call's signal aborts, it rejects with the signal's reason and clears its timer.
+ * When `timeoutMs` passes, the stage emits `timeout` and aborts the signal it hands on with a
+ * `TimeoutError(scope, timeoutMs)`, so the request under way, a backoff sleep or a wait at the
+ * rate-limit gate stop at once, and it rejects with that error (never the SDK's
+ * APIUserAbortError). An attempt rejects at once, whatever the function does with its signal, so
+ * the retry stage can go on; the total timeout aborts the call, which `execute` rejects at once,
+ * and settles itself when the work inside has stopped. When the call aborts, the stage clears its
+ * timer and aborts the attempt's signal.
  */
 export class TimeoutStage extends PipelineStage {
   constructor(
@@ -37,14 +39,16 @@ export class TimeoutStage extends PipelineStage {
     if (scope === 'total') call.deadline = Date.now() + timeoutMs;
     else controller = new AbortController();
     return new Promise<T>((resolve, reject) => {
+      let timedOut: TimeoutError | undefined;
+      // The call aborted (the caller, or the total timeout): `execute` has already rejected; stop
+      // the attempt and let it settle, so the bulkhead slot is held until the work has stopped.
       const onAbort = (): void => {
         clearTimeout(timer);
-        controller.abort(signal.reason); // a no-op for `total`: the call is already aborted
-        reject(signal.reason);
+        controller.abort(signal.reason); // a no-op for `total`: its controller is the call
       };
       const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
-        const error = new TimeoutError(scope, timeoutMs);
+        timedOut = new TimeoutError(scope, timeoutMs);
         if (policy.events.listenerCount('timeout') > 0) {
           policy.events.emit('timeout', {
             policy: policy.name,
@@ -53,8 +57,9 @@ export class TimeoutStage extends PipelineStage {
             attempt: call.attempt,
           });
         }
-        controller.abort(error);
-        reject(error);
+        controller.abort(timedOut);
+        // An attempt ends now, whatever the function does, so that the retry stage can go on.
+        if (scope === 'attempt') reject(timedOut);
       }, timeoutMs);
       signal.addEventListener('abort', onAbort, { once: true });
       const settle = (): void => {
@@ -70,7 +75,7 @@ export class TimeoutStage extends PipelineStage {
         },
         (error: unknown) => {
           settle();
-          reject(error);
+          reject(timedOut ?? error);
         },
       );
     });

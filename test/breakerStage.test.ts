@@ -135,18 +135,14 @@ describe('circuit breaker stage', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await first).toEqual({ value: 'ok' });
     expect(await second).toEqual({ value: 'later' });
-    const retries = events.filter(([name]) => name === 'retry');
+    const retries = events.filter(([name]) => name === 'retry').map(([, e]) => e);
+    const broken = classifyOpenAIError(new BrokenCircuitError());
+    const jitter = (retries[0] as { delayMs: number }).delayMs;
+    expect(jitter).toBeLessThanOrEqual(100);
     expect(retries).toEqual([
-      ['retry', { policy: 'b', attempt: 1, delayMs: 1_000, reason: classifyOpenAIError(error) }],
-      [
-        'retry',
-        {
-          policy: 'b',
-          attempt: 1,
-          delayMs: 700,
-          reason: classifyOpenAIError(new BrokenCircuitError()),
-        },
-      ],
+      { policy: 'b', attempt: 1, delayMs: jitter, reason: classifyOpenAIError(error) },
+      { policy: 'b', attempt: 2, delayMs: 1_000 - jitter, reason: broken }, // refused, waits
+      { policy: 'b', attempt: 1, delayMs: 700, reason: broken },
     ]);
   });
 
@@ -161,7 +157,9 @@ describe('circuit breaker stage', () => {
     });
     const events = recordEvents(tight);
     for (const policy of [noRetry, tight]) {
-      await outcome(policy.execute(() => Promise.reject(httpError(500))));
+      const opening = outcome(policy.execute(() => Promise.reject(httpError(500))));
+      await vi.runAllTimersAsync();
+      await opening;
       expect(policy.circuitState).toBe('open');
       const fn = vi.fn(() => 'ok');
       const { error } = await outcome(policy.execute(fn));

@@ -80,4 +80,27 @@ describe('bulkhead stage', () => {
     const results = Array.from({ length: 50 }, (_, i) => policy.execute(() => i));
     expect(await Promise.all(results)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
+  it('holds the slot of an aborted call until its work has stopped, while execute rejects at once', async () => {
+    const policy = createPolicy({
+      bulkhead: { maxConcurrent: 1, maxQueued: 0 },
+      timeout: { totalMs: 1_000 },
+    });
+    const stubborn = gated('ignored its signal');
+    const controller = new AbortController();
+    const first = outcome(policy.execute(stubborn.fn, controller.signal));
+    controller.abort();
+    expect((await first).error).toBe(controller.signal.reason);
+    expect((await outcome(policy.execute(() => 'x'))).error).toBeInstanceOf(BulkheadRejectedError);
+    stubborn.release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await policy.execute(() => 'x')).toBe('x');
+    const second = gated('late');
+    const timedOut = outcome(policy.execute(second.fn));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await timedOut).error).toMatchObject({ scope: 'total' });
+    expect((await outcome(policy.execute(() => 'x'))).error).toBeInstanceOf(BulkheadRejectedError);
+    second.release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await policy.execute(() => 'x')).toBe('x');
+  });
 });
