@@ -1,8 +1,10 @@
 import type { StreamOutcome } from '../events.js';
 import { millisOrInfinity } from '../options.js';
 import { describeValue } from '../rateLimit/rateLimitOptions.js';
+import { AnswerEndWatch } from './AnswerEndWatch.js';
 import { isFirstOutput } from './isFirstOutput.js';
 import { raceSignal } from './raceSignal.js';
+import { StreamEndedEarlyError } from './StreamEndedEarlyError.js';
 import { StreamInterruptedError } from './StreamInterruptedError.js';
 
 /** How a guarded stream ended, as its `onEnd` callback receives it. */
@@ -34,7 +36,7 @@ export interface GuardStreamOptions<T = unknown> {
   idleMs?: number;
   /**
    * Which chunk is the first token: `guardStream` resolves once it has arrived, holding back the
-   * chunks before it. Default {@link isFirstToken}: any chunk but the Responses API's lifecycle
+   * chunks before it. Default {@link isFirstOutput}: any chunk but the Responses API's lifecycle
    * events that come before the model's first output.
    */
   isFirstToken?: (chunk: T) => boolean;
@@ -47,7 +49,9 @@ export interface GuardStreamOptions<T = unknown> {
  * yields every chunk of the source in order, from the very first, and can be iterated once.
  * While the consumer waits for a chunk it enforces `idleMs`; a stall, a failure of the source, an
  * abort of the controller, or a source that ends because its request was aborted throws a
- * {@link StreamInterruptedError} telling how many chunks were delivered. An abort of the
+ * {@link StreamInterruptedError} telling how many chunks were delivered; so does a chat completion
+ * or Responses API stream that ends cleanly before the end of its answer (a
+ * {@link StreamEndedEarlyError}, see `AnswerEndWatch`). An abort of the
  * controller ends the stream at once, even while nobody reads it (the next read throws). Leaving
  * the loop early (`break`, or `release()`) aborts the controller and returns the source at once.
  * No timer or listener outlives the stream's end.
@@ -60,6 +64,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   #sourceDone: boolean;
   /** The error the next read throws, once. */
   #failure: StreamInterruptedError | undefined;
+  readonly #answer: AnswerEndWatch;
   readonly #source: AsyncIterator<T>;
   readonly #sourceIterable: AsyncIterable<T>;
   readonly #controller: AbortController;
@@ -74,13 +79,14 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   constructor(
     sourceIterable: AsyncIterable<T>,
     source: AsyncIterator<T>,
-    opening: { held: T[]; sourceDone: boolean },
+    opening: { held: T[]; sourceDone: boolean; answer: AnswerEndWatch },
     options: GuardStreamOptions<T> & { controller: AbortController; startedAt: number },
   ) {
     this.#sourceIterable = sourceIterable;
     this.#source = source;
     this.#held = opening.held;
     this.#sourceDone = opening.sourceDone;
+    this.#answer = opening.answer;
     this.#controller = options.controller;
     this.#idleMs = options.idleMs;
     this.#onEnd = options.onEnd;
@@ -152,9 +158,10 @@ export class GuardedStream<T> implements AsyncIterable<T> {
         this.#controller.signal,
         this.#idleMs,
       );
-      if (result.done && isAborted(this.#controller.signal, this.#sourceIterable)) {
-        // An SDK stream whose request was aborted just ends, as if its answer were complete.
-        throw abortReason(this.#controller.signal, this.#sourceIterable);
+      if (result.done) {
+        throwIfUnfinished(this.#controller.signal, this.#sourceIterable, this.#answer);
+      } else {
+        this.#answer.see(result.value);
       }
       return result;
     } catch (error) {
@@ -219,17 +226,17 @@ export async function guardStream<T>(
   const startedAt = Date.now();
   const iterator = source[Symbol.asyncIterator]();
   const held: T[] = [];
+  const answer = new AnswerEndWatch();
   let sourceDone = false;
   try {
     for (;;) {
       const result = await raceSignal(() => iterator.next(), controller.signal);
       if (result.done) {
-        if (isAborted(controller.signal, source)) {
-          throw abortReason(controller.signal, source);
-        }
+        throwIfUnfinished(controller.signal, source, answer);
         sourceDone = true;
         break;
       }
+      answer.see(result.value);
       held.push(result.value);
       if (isFirstToken(result.value)) {
         break;
@@ -249,7 +256,7 @@ export async function guardStream<T>(
   if (onEnd) {
     settings.onEnd = onEnd;
   }
-  return new GuardedStream(source, iterator, { held, sourceDone }, settings);
+  return new GuardedStream(source, iterator, { held, sourceDone, answer }, settings);
 }
 
 /** Closes the connection behind a source the guard gives up on, without waiting for it. */
@@ -270,11 +277,18 @@ function sourceSignal(source: AsyncIterable<unknown>): AbortSignal | undefined {
   return controller instanceof AbortController ? controller.signal : undefined;
 }
 
-/** Whether the request behind the stream was aborted, by the guard's controller or the SDK's own. */
-function isAborted(signal: AbortSignal, source: AsyncIterable<unknown>): boolean {
-  return signal.aborted || sourceSignal(source)?.aborted === true;
-}
-
-function abortReason(signal: AbortSignal, source: AsyncIterable<unknown>): unknown {
-  return signal.aborted ? signal.reason : sourceSignal(source)?.reason;
+/**
+ * Throws when a source that just ended did not finish: its request was aborted (an SDK stream
+ * whose request was aborted just ends, as if its answer were complete), by the guard's controller
+ * or the SDK's own (the abort reason), or its server closed it before the end of the answer.
+ */
+function throwIfUnfinished(
+  signal: AbortSignal,
+  source: AsyncIterable<unknown>,
+  answer: AnswerEndWatch,
+): void {
+  if (signal.aborted) throw signal.reason;
+  const sdkSignal = sourceSignal(source);
+  if (sdkSignal?.aborted === true) throw sdkSignal.reason;
+  if (answer.cutShort) throw new StreamEndedEarlyError();
 }

@@ -6,5 +6,6 @@ export {
 } from './guardStream.js';
 export { isFirstOutput } from './isFirstOutput.js';
 export { LlmStreamPolicy, type StreamFn } from './LlmStreamPolicy.js';
+export { StreamEndedEarlyError } from './StreamEndedEarlyError.js';
 export { StreamInterruptedError } from './StreamInterruptedError.js';
 export type { StreamPolicyOptions, StreamTimeoutOptions } from './streamPolicyOptions.js';

@@ -1,5 +1,5 @@
-/** Responses API events that end a response or carry its output: its first token at the latest. */
-const RESPONSE_END_EVENTS = new Set([
+/** The Responses API events that end a response: its first token at the latest. */
+export const RESPONSE_END_EVENTS = new Set([
   'response.completed',
   'response.failed',
   'response.incomplete',

@@ -6,6 +6,7 @@ import { createStreamPolicy, STREAM_POLICY_DEFAULTS, streamPolicy } from '../../
 import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { LlmStreamPolicy } from '../../src/stream/LlmStreamPolicy.js';
+import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
 import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
 import { outcome, recordEvents } from '../support/pipeline.js';
@@ -237,6 +238,39 @@ describe('streamPolicy with the real openai client', () => {
     expect(server.requests).toHaveLength(50);
     expect(Math.max(...openAtArrival)).toBe(10);
     expect(clientEnded).toBe(50);
+  });
+
+  it('fails a chat stream the server closes cleanly before its end, instead of ending silently', async () => {
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    server.setScript(
+      replies.raw(200, chunk('a') + chunk('b'), { 'content-type': 'text/event-stream' }),
+    );
+    const p = policy();
+    const events = recordEvents(p);
+    const { text, error } = await read(await p.execute(chat()));
+    expect(text).toEqual(['a', 'b']);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as StreamInterruptedError).cause).toBeInstanceOf(StreamEndedEarlyError);
+    expect(events.at(-1)?.[1]).toMatchObject({ outcome: 'failed', reason: { kind: 'connection' } });
+  });
+
+  it('retries a Responses API stream the server closes cleanly before any output', async () => {
+    const event = (type: string) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: 0, response: { id: 'r', status: 'in_progress', output: [] } })}\n\n`;
+    server.setScript([
+      replies.raw(200, event('response.created') + event('response.in_progress'), {
+        'content-type': 'text/event-stream',
+      }),
+      replies.stream({ chunks: ['fine'] }),
+    ]);
+    const stream = await policy().execute(({ signal }) =>
+      client.responses.create({ model: 'gpt-test', input: 'hi', stream: true }, { signal }),
+    );
+    const deltas: string[] = [];
+    for await (const e of stream) if (e.type === 'response.output_text.delta') deltas.push(e.delta);
+    expect(deltas).toEqual(['fine']);
+    expect(server.requests).toHaveLength(2);
   });
 
   it('guards a Responses API stream: retried while no output came, then every event in order', async () => {

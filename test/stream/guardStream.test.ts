@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { guardStream, type StreamEndReport } from '../../src/stream/guardStream.js';
+import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
-import { channel } from '../support/channel.js';
+import { channel, drain } from '../support/channel.js';
 
 async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const seen: T[] = [];
@@ -267,6 +269,25 @@ describe('guardStream', () => {
     const stream = await guardStream(source.iterable, { onEnd });
     expect(onEnd).toHaveBeenCalledWith({ chunks: 0, durationMs: 0, outcome: 'completed' });
     expect(await collect(stream)).toEqual([]);
+  });
+
+  it('fails a chat stream that ends cleanly before a finish_reason, as a connection error', async () => {
+    const source = channel<{ object: string; choices: { finish_reason: string | null }[] }>();
+    const chunk = { object: 'chat.completion.chunk', choices: [{ finish_reason: null }] };
+    source.push(chunk, chunk);
+    source.end();
+    const { chunks, error } = await drain(await guardStream(source.iterable));
+    expect(chunks).toHaveLength(2);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as StreamInterruptedError).cause).toBeInstanceOf(StreamEndedEarlyError);
+    expect(classifyOpenAIError(error)).toMatchObject({ kind: 'connection', retryable: true });
+  });
+
+  it('rejects before the first token when a Responses API stream ends after its lifecycle events', async () => {
+    const source = channel<{ type: string }>();
+    source.push({ type: 'response.created' }, { type: 'response.in_progress' });
+    source.end();
+    await expect(guardStream(source.iterable)).rejects.toBeInstanceOf(StreamEndedEarlyError);
   });
 
   it('works with an async generator and reports an error thrown inside it', async () => {
