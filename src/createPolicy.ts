@@ -30,6 +30,8 @@ export interface ExecuteOptions {
 }
 
 type Fn<T> = (context: LlmCallContext) => PromiseLike<T> | T;
+/** `fn` as the stages call it: wrap() hands it the merged context of the stages. */
+type PipelineFn<T> = (context: IDefaultPolicyContext) => PromiseLike<T> | T;
 
 /** The stream policy's form of the options: with what the call holds on to after it succeeded. */
 type HeldOptions = ExecuteOptions & { [HOLD_UNTIL]?: PromiseLike<unknown> };
@@ -217,12 +219,8 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
    * merges already holds a real signal and the attempt; otherwise `fn` gets the call's real
    * signal and the attempt the call counts.
    */
-  private adapt<T>(
-    fn: Fn<T>,
-    call: CallState,
-  ): (context: IDefaultPolicyContext) => PromiseLike<T> | T {
-    if (this.retries && this.attemptSignals)
-      return fn as (context: IDefaultPolicyContext) => PromiseLike<T> | T;
+  private adapt<T>(fn: Fn<T>, call: CallState): PipelineFn<T> {
+    if (this.retries && this.attemptSignals) return fn as PipelineFn<T>;
     return (context) => {
       if (!this.retries) call.attempt = 1;
       return fn({
