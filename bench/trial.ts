@@ -33,9 +33,13 @@ export interface Trial {
   requests: RequestRecord[];
 }
 
-/** A load: the server's script, how many calls, one every `intervalMs` (0: all at once), of which kind. */
+/**
+ * A load: the server's script, how many calls, one every `intervalMs` (0: all at once), of which
+ * kind. `script` builds the script afresh for each trial, since schedules keep state (a token
+ * bucket's tokens, an outage's start, a random sequence) that must not carry over between clients.
+ */
 export interface TrialPlan {
-  script: Script;
+  script: () => Script;
   calls: number;
   intervalMs: number;
   kind: 'chat' | 'stream';
@@ -66,7 +70,7 @@ function until(time: number): Promise<void> {
 export async function runTrial(factory: ClientFactory, plan: TrialPlan): Promise<Trial> {
   // The server's clock starts inside startFakeOpenAI, synchronously: read ours just before.
   const zero = performance.now();
-  const server = await startFakeOpenAI({ script: plan.script });
+  const server = await startFakeOpenAI({ script: plan.script() });
   const clock = (): number => performance.now() - zero;
   try {
     const client = factory.create(server.baseURL);

@@ -23,7 +23,7 @@ export const s1RateLimitStorm: Scenario = {
     const trials = await runTrials(
       'S1',
       {
-        script: schedules.tokenBucket({ ratePerSec: 20, burst: 20 }),
+        script: () => schedules.tokenBucket({ ratePerSec: 20, burst: 20 }),
         calls: 200,
         intervalMs: 0,
         kind: 'chat',

@@ -22,7 +22,7 @@ export const s1sSustainedOverload: Scenario = {
     const trials = await runTrials(
       'S1s',
       {
-        script: schedules.tokenBucket({ ratePerSec: 20, burst: 20 }),
+        script: () => schedules.tokenBucket({ ratePerSec: 20, burst: 20 }),
         calls: 600,
         intervalMs: 1000 / 30,
         kind: 'chat',

@@ -32,7 +32,8 @@ export const s2Outage: Scenario = {
     const trials = await runTrials(
       'S2',
       {
-        script: schedules.failFor(OUTAGE_MS, replies.overloaded(), replies.delay(20, replies.ok())),
+        script: () =>
+          schedules.failFor(OUTAGE_MS, replies.overloaded(), replies.delay(20, replies.ok())),
         calls: 200,
         intervalMs: 50,
         kind: 'chat',

@@ -17,11 +17,12 @@ const ATTEMPT_MS = 2_000;
  * rather than every 10th, so a retry can hang too, as it does in life.
  */
 const SEED = 1;
-const oneInTenHangs = schedules.failRandomly(0.1, replies.hang(), {
-  seed: SEED,
-  // biome-ignore lint/suspicious/noThenProperty: the test kit's option, not a thenable.
-  then: replies.delay(50, replies.ok()),
-});
+const oneInTenHangs = () =>
+  schedules.failRandomly(0.1, replies.hang(), {
+    seed: SEED,
+    // biome-ignore lint/suspicious/noThenProperty: the test kit's option, not a thenable.
+    then: replies.delay(50, replies.ok()),
+  });
 
 /** S3, hangs: one request in ten never gets a reply; every client's attempt timeout is 2 s. */
 export const s3Hangs: Scenario = {

@@ -17,7 +17,7 @@ export const s4Quota: Scenario = {
   async run() {
     const trials = await runTrials(
       'S4',
-      { script: replies.quota(), calls: 20, intervalMs: 50, kind: 'chat' },
+      { script: () => replies.quota(), calls: 20, intervalMs: 50, kind: 'chat' },
       [sdkClient(), naiveClient(), presetClient(PRESET, () => ({ chat: createChatPolicy() }))],
     );
     const table = markdownTable(

@@ -30,7 +30,7 @@ export const s5StalledStreams: Scenario = {
   async run() {
     const trials = await runTrials(
       'S5',
-      { script: everyTenthStalls, calls: 100, intervalMs: 20, kind: 'stream' },
+      { script: () => everyTenthStalls, calls: 100, intervalMs: 20, kind: 'stream' },
       [
         sdkClient(),
         naiveClient(),
