@@ -76,7 +76,9 @@ describe('the packed tarball', () => {
     expect(esm.root).toContain('classifyOpenAIError');
     expect(esm.root).toContain('createPolicy');
     expect(esm.root).toContain('chatPolicy');
-    expect(esm.policies).toEqual(expect.arrayContaining(['chatPolicy', 'embeddingsPolicy', 'streamPolicy']));
+    expect(esm.policies).toEqual(
+      expect.arrayContaining(['chatPolicy', 'embeddingsPolicy', 'streamPolicy']),
+    );
     expect(esm.testing).toEqual(expect.arrayContaining(['startFakeOpenAI', 'chaos']));
     expect(esm.classify).toBe('rate_limit');
     // The root and the policies entry point hand out the very same preset instances.
@@ -86,11 +88,13 @@ describe('the packed tarball', () => {
 
   it('ships only the build output and the package documents', () => {
     const listing = run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], root);
-    const files = (JSON.parse(listing) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
+    const files = (JSON.parse(listing) as [{ files: { path: string }[] }])[0].files.map(
+      (f) => f.path,
+    );
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.cts');
-    expect(files.every((f) => /^(dist\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(f))).toBe(
-      true,
-    );
+    expect(
+      files.every((f) => /^(dist\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(f)),
+    ).toBe(true);
   });
 });
