@@ -164,6 +164,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     const call = new CallState(options?.tokens);
     if (options !== undefined) call.holdUntil = (options as HeldOptions)[HOLD_UNTIL];
     if (signal?.aborted) {
+      call.abort(signal.reason);
       this.failed(call, startedAt, signal.reason);
       return Promise.reject(signal.reason);
     }
@@ -244,7 +245,8 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     const listening = this.events.listenerCount('failure') > 0;
     if (!listening && this.failureEmitter.size === 0) return;
     const durationMs = Date.now() - startedAt;
-    const reason = classifyOpenAIError(error);
+    // With the call's signal, an abort with any reason of the caller's classifies as `aborted`.
+    const reason = classifyOpenAIError(error, { signal: call.signal });
     if (listening) {
       this.events.emit('failure', {
         policy: this.name,

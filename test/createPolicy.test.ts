@@ -60,6 +60,25 @@ describe('createPolicy', () => {
     }
   });
 
+  it('reports a caller abort as aborted in the failure event, whatever reason the caller gave', async () => {
+    const policy = createPolicy({ name: 'p', retry: RETRY, timeout: { attemptMs: 1_000 } });
+    const events = recordEvents(policy);
+    for (const reason of ['stop', new Error('user left')]) {
+      const early = outcome(policy.execute(() => 1, AbortSignal.abort(reason)));
+      const controller = new AbortController();
+      const during = outcome(
+        policy.execute(({ signal }) => hangUntilAborted(signal), controller.signal),
+      );
+      controller.abort(reason);
+      expect((await early).error).toBe(reason);
+      expect((await during).error).toBe(reason);
+    }
+    const kinds = events
+      .filter(([name]) => name === 'failure')
+      .map(([, e]) => (e as { reason: { kind: string } }).reason.kind);
+    expect(kinds).toEqual(['aborted', 'aborted', 'aborted', 'aborted']);
+  });
+
   it('rejects at once with the reason of an already-aborted signal, without calling the function', async () => {
     const policy = createPolicy({ name: 'p', retry: RETRY });
     const events = recordEvents(policy);

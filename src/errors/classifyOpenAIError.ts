@@ -20,6 +20,8 @@ export interface ClassifyOptions {
    * The abort signal the failed call ran with. When it was aborted with a timeout as its reason
    * (the toolkit's `TimeoutError`, `AbortSignal.timeout()`), an abort error counts as `timeout`
    * even if the SDK did not keep the reason as the error's `cause` (openai 4 to 6 do not).
+   * When the error is the signal's own reason (what `execute` rejects with when the caller
+   * aborts), it counts as `aborted` whatever value the caller aborted with.
    */
   signal?: AbortSignal | undefined;
 }
@@ -240,6 +242,13 @@ export function classifyOpenAIError(
 ): ErrorClassification {
   try {
     const signal = readField(options, 'signal');
+    if (
+      readField(signal, 'aborted') === true &&
+      readField(signal, 'reason') === error &&
+      !isTimeoutError(error)
+    ) {
+      return build('aborted', describe(error));
+    }
     for (const link of causeChain(error)) {
       const found = classifyLink(link, signal);
       if (found !== undefined) return found;

@@ -106,6 +106,19 @@ describe('classifyOpenAIError on SDK errors built by each major', () => {
         );
       });
 
+      it("counts the signal's own reason as aborted, whatever it is, unless it is a timeout", () => {
+        for (const reason of ['stop', new Error('user left'), 42]) {
+          const controller = new AbortController();
+          controller.abort(reason);
+          expect(classifyOpenAIError(reason, { signal: controller.signal }).kind).toBe('aborted');
+          expect(classifyOpenAIError(reason).kind).toBe('unknown');
+        }
+        const timedOut = new AbortController();
+        const timeout = new TimeoutError('total', 5);
+        timedOut.abort(timeout);
+        expect(classifyOpenAIError(timeout, { signal: timedOut.signal }).kind).toBe('timeout');
+      });
+
       it('classifies ContentFilterFinishReasonError as content_filter', () => {
         expect(classifyOpenAIError(new sdk.errors.ContentFilterFinishReasonError()).kind).toBe(
           'content_filter',
