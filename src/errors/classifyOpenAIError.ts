@@ -213,7 +213,12 @@ function classifyLink(error: unknown, signal: unknown): ErrorClassification | un
   if (isAbort(error))
     return build(abortedByTimeout(error, signal) ? 'timeout' : 'aborted', describe(error));
   if (isLocalRejection(error)) return build('aborted', describe(error));
-  if (readField(error, 'isLlmResilienceInvalidRequest') === true) {
+  // The toolkit's own refusals of a request that can never succeed: an invalid chat request, a
+  // call larger than the whole token budget.
+  if (
+    readField(error, 'isLlmResilienceInvalidRequest') === true ||
+    readField(error, 'isLlmResilienceBudget') === true
+  ) {
     return build('bad_request', describe(error));
   }
   if (constructorName(error) === 'ContentFilterFinishReasonError') {

@@ -16,6 +16,7 @@ import { ERROR_KINDS, type ErrorKind } from '../../src/errors/ErrorClassificatio
 import { ERROR_DECISIONS } from '../../src/errors/errorDecisions.js';
 import { InvalidRequestError } from '../../src/errors/InvalidRequestError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
+import { RateLimitBudgetError } from '../../src/rateLimit/RateLimitBudgetError.js';
 import { FIXTURE_CASES } from './fixtureCases.js';
 import { SDK_MAJORS } from './sdkMajors.js';
 
@@ -402,6 +403,14 @@ describe('classifyOpenAIError follows cause', () => {
     expect(classifyOpenAIError({ isLlmResilienceInvalidRequest: true, message: 'x' }).kind).toBe(
       'bad_request',
     );
+  });
+
+  it('a call larger than the whole token budget (RateLimitBudgetError) is bad_request', () => {
+    expect(classifyOpenAIError(new RateLimitBudgetError(5_000, 1_000))).toMatchObject({
+      kind: 'bad_request',
+      retryable: false,
+      breakerFailure: false,
+    });
   });
 });
 
