@@ -1,20 +1,19 @@
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError } from '../src/errors/index.js';
-import { hangUntilAborted, httpError, outcome, recordEvents } from './support/pipeline.js';
+import {
+  hangUntilAborted,
+  httpError,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from './support/pipeline.js';
 
 const BREAKER = { consecutiveFailures: 3, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 3_000 };
 const RETRY = { maxRetries: 3, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 60_000 };
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 async function failTimes(policy: ReturnType<typeof createPolicy>, count: number, error: unknown) {
   for (let i = 0; i < count; i++) {

@@ -1,20 +1,19 @@
 import { retry as cockatielRetry, fallback, handleAll, wrap } from 'cockatiel';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createChatPolicy } from '../policies/chat.js';
 import { createPolicy, LlmPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError } from '../src/errors/index.js';
-import { hangUntilAborted, httpError, outcome, recordEvents } from './support/pipeline.js';
+import {
+  hangUntilAborted,
+  httpError,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from './support/pipeline.js';
 
 const RETRY = { maxRetries: 3, initialDelayMs: 1_000, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('createPolicy', () => {
   it('builds an LlmPolicy named "policy" by default; with no stage it just runs the function', async () => {

@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
 import { RateLimitBudgetError } from '../src/rateLimitGate.js';
-import { httpError, outcome, recordEvents } from './support/pipeline.js';
+import { httpError, outcome, recordEvents, useFakeClock } from './support/pipeline.js';
 
 const RETRY = { maxRetries: 1, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 60_000 };
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('rate-limit stage', () => {
   it('after a 429 the gate holds the retry and every new call for the hint; no sleep of its own', async () => {

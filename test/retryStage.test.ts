@@ -1,9 +1,15 @@
 import { decorrelatedJitterGenerator } from 'cockatiel';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError } from '../src/errors/index.js';
 import type { RetryOptions } from '../src/options.js';
-import { hangUntilAborted, httpError, outcome, recordEvents } from './support/pipeline.js';
+import {
+  hangUntilAborted,
+  httpError,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from './support/pipeline.js';
 
 const RETRY: RetryOptions = {
   maxRetries: 3,
@@ -38,14 +44,7 @@ function failing(...errors: unknown[]) {
   });
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('retry stage', () => {
   it('retries a retryable error after decorrelated jitter and reports each retry and the success', async () => {

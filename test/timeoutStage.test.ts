@@ -1,19 +1,18 @@
 import { APIUserAbortError } from 'openai';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import { hangUntilAborted, httpError, outcome, recordEvents } from './support/pipeline.js';
+import {
+  hangUntilAborted,
+  httpError,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from './support/pipeline.js';
 
 const RETRY = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 1_000 };
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('attempt timeout', () => {
   it('aborts the attempt signal and rejects with TimeoutError(attempt), never the SDK abort error', async () => {

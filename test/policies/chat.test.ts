@@ -1,20 +1,19 @@
 import { BulkheadRejectedError } from 'cockatiel';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CHAT_POLICY_DEFAULTS, chatPolicy, createChatPolicy } from '../../policies/chat.js';
 import * as policiesEntry from '../../policies/index.js';
 import { LlmPolicy } from '../../src/createPolicy.js';
 import { TimeoutError } from '../../src/errors/index.js';
 import * as root from '../../src/index.js';
-import { hangUntilAborted, httpError, outcome, recordEvents } from '../support/pipeline.js';
+import {
+  hangUntilAborted,
+  httpError,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from '../support/pipeline.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('chat preset', () => {
   it('is one shared instance, exported from the root and from policies/', () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createEmbeddingsPolicy,
   EMBEDDINGS_POLICY_DEFAULTS,
@@ -7,16 +7,9 @@ import {
 import * as policiesEntry from '../../policies/index.js';
 import { LlmPolicy } from '../../src/createPolicy.js';
 import * as root from '../../src/index.js';
-import { hangUntilAborted, httpError, outcome } from '../support/pipeline.js';
+import { hangUntilAborted, httpError, outcome, useFakeClock } from '../support/pipeline.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('embeddings preset', () => {
   it('is one shared instance, exported from the root and from policies/', () => {

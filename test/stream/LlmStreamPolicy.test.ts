@@ -1,22 +1,14 @@
 import { BulkheadRejectedError } from 'cockatiel';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { LlmStreamPolicy } from '../../src/stream/LlmStreamPolicy.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
 import { channel, drain } from '../support/channel.js';
-import { httpError, outcome, recordEvents } from '../support/pipeline.js';
+import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
 
 const RETRY = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 1_000 };
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, 'random').mockReturnValue(0.5);
-});
-afterEach(() => {
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 /** A stand-in for the SDK call: a new channel per attempt that ends silently on abort. */
 function sdkCalls<T>() {

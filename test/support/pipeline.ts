@@ -1,22 +1,10 @@
 import { APIError, APIUserAbortError } from 'openai';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { PolicyEventName, PolicyEvents } from '../../src/events.js';
+import { EVENT_LOG_LEVELS } from '../../src/logEvents.js';
 
 /** Every event name of the policy event map. */
-const NAMES: PolicyEventName[] = [
-  'retry',
-  'giveUp',
-  'timeout',
-  'break',
-  'halfOpen',
-  'reset',
-  'bulkheadReject',
-  'success',
-  'failure',
-  'rateLimited',
-  'paced',
-  'firstToken',
-  'streamEnd',
-];
+const NAMES = Object.keys(EVENT_LOG_LEVELS) as PolicyEventName[];
 
 /** Records every event a policy emits, in order, as `[name, payload]`. */
 export function recordEvents(policy: { events: PolicyEvents }): [PolicyEventName, unknown][] {
@@ -54,4 +42,20 @@ export function outcome<T>(promise: Promise<T>): Promise<{ value?: T; error?: un
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
+}
+
+/**
+ * Fake timers and `Math.random()` fixed at 0.5 (the median jitter) for every test of the file;
+ * after each test, no timer may be left behind.
+ */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+  afterEach(() => {
+    expect(vi.getTimerCount()).toBe(0);
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
 }
