@@ -6,6 +6,7 @@ import {
   type ISuccessEvent,
 } from 'cockatiel';
 import { ERROR_KINDS, type ErrorKind } from '../errors/ErrorClassification.js';
+import { sleep } from '../signals.js';
 import { errorReplyFor, type HttpErrorKind } from './errorReplies.js';
 import { newId } from './openAIBodies.js';
 import {
@@ -122,25 +123,6 @@ function faultOf(options: Record<string, unknown>): Fault {
     }
   }
   return { error: sdkShapedError(error as ErrorKind, retryAfterMs as number | undefined) };
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts; leaves no timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
