@@ -78,7 +78,7 @@ export const s5StalledStreams: Scenario = {
     return {
       id: 'S5',
       title: 'S5: stalled streams',
-      setup: `Every 10th stream the fake server starts stalls after 3 chunks and never ends; the others run to the end. 100 streamed chat calls, one every 20 ms, each read to its end; a call completes when its loop reaches the chunk carrying \`finish_reason\`, and a loop that ends before it without an error counts as truncated silently. The SDK and the naive loop keep their defaults (no SDK version times out a stream once its headers have arrived); this package runs \`createStreamPolicy({ timeout: { idleMs: ${IDLE_MS} } })\` (the preset's own idleMs, ${defaultIdle()}, is longer than the 40 s bound). A call not settled within the 40 s bound counts as never settled.`,
+      setup: `Every 10th stream the fake server starts stalls after 3 chunks and never ends; the others run to the end. 100 streamed chat calls, one every 20 ms, each read to its end; a call completes when its loop reaches the chunk carrying \`finish_reason\`, and a loop that ends before it without an error counts as truncated silently. The SDK keeps its defaults (a 10 min timeout) and the naive loop its 30 s timeout, which stops counting once a stream's headers have arrived (its stalled calls outlive it); this package runs \`createStreamPolicy({ timeout: { idleMs: ${IDLE_MS} } })\` (the preset's own idleMs, ${defaultIdle()}, is longer than the 40 s bound). A call not settled within the 40 s bound counts as never settled.`,
       table,
       checks,
     };
