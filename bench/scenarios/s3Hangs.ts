@@ -6,7 +6,7 @@ import { markdownTable } from '../markdownTable.js';
 import { latency, successRate } from '../metrics.js';
 import type { Check, Scenario } from '../scenario.js';
 import { runTrials } from '../scenario.js';
-import { CALL_BOUND_MS } from '../trial.js';
+import { CALL_BOUND_MS, type Trial } from '../trial.js';
 
 const PRESET = 'chatPolicy';
 const ATTEMPT_MS = 2_000;
@@ -23,6 +23,15 @@ const oneInTenHangs = () =>
     // biome-ignore lint/suspicious/noThenProperty: the test kit's option, not a thenable.
     then: replies.delay(50, replies.ok()),
   });
+
+/** How many calls had two or more requests cut by the client (hung, then timed out). */
+function callsCutTwice(trial: Trial): number {
+  const cuts = new Map<number, number>();
+  for (const r of trial.requests) {
+    if (r.clientClosed && r.call !== undefined) cuts.set(r.call, (cuts.get(r.call) ?? 0) + 1);
+  }
+  return [...cuts.values()].filter((n) => n >= 2).length;
+}
 
 /** S3, hangs: one request in ten never gets a reply; every client's attempt timeout is 2 s. */
 export const s3Hangs: Scenario = {
@@ -44,15 +53,21 @@ export const s3Hangs: Scenario = {
         { header: 'client' },
         { header: 'success', align: 'right' },
         { header: 'requests', align: 'right' },
+        { header: 'cut by the timeout', align: 'right' },
+        { header: 'calls cut twice or more', align: 'right' },
         { header: 'p50 latency', align: 'right' },
         { header: 'p99 latency', align: 'right' },
+        { header: 'max latency', align: 'right' },
       ],
       trials.map((t) => [
         t.client,
         percent(successRate(t)),
         String(t.requests.length),
+        String(t.requests.filter((r) => r.clientClosed).length),
+        String(callsCutTwice(t)),
         boundedDuration(latency(t, 50), CALL_BOUND_MS),
         boundedDuration(latency(t, 99), CALL_BOUND_MS),
+        boundedDuration(latency(t, 100), CALL_BOUND_MS),
       ]),
     );
     const preset = trials.find((t) => t.client === PRESET);
@@ -78,7 +93,7 @@ export const s3Hangs: Scenario = {
     return {
       id: 'S3',
       title: 'S3: hangs',
-      setup: `One request in ten that reaches the fake server (retries included) never gets a reply, drawn at random with seed ${SEED} (\`schedules.failRandomly(0.1, replies.hang(), { seed: ${SEED} })\`: the same sequence of requests for every client); the others are answered after 50 ms. 100 calls, one every 20 ms. Every client's attempt timeout is 2 s: the SDK's \`timeout: 2000\`, the naive loop's client \`timeout: 2000\`, and \`createChatPolicy({ timeout: { attemptMs: 2000 } })\`.`,
+      setup: `One request in ten that reaches the fake server (retries included) never gets a reply, drawn at random with seed ${SEED} (\`schedules.failRandomly(0.1, replies.hang(), { seed: ${SEED} })\`: the same sequence of requests for every client); the others are answered after 50 ms. 100 calls, one every 20 ms. "Cut by the timeout" counts the requests the client closed before their reply (the hung ones); a call cut twice or more waited out two timeouts. Every client's attempt timeout is 2 s: the SDK's \`timeout: 2000\`, the naive loop's client \`timeout: 2000\`, and \`createChatPolicy({ timeout: { attemptMs: 2000 } })\`.`,
       table,
       checks,
     };
