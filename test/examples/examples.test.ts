@@ -1,7 +1,7 @@
 // Runs every example in examples/ as a user would, in a child process against the fake server
 // (OPENAI_API_KEY removed), so that the examples cannot rot: each must exit by itself with code 0
 // and print what it promises.
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -15,40 +15,25 @@ interface Run {
   stderr: string;
 }
 
-function runExample(file: string): Promise<Run> {
-  const env = { ...process.env };
-  delete env.OPENAI_API_KEY;
-  delete env.OPENAI_MODEL;
-  delete env.OPENAI_EMBEDDING_MODEL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${file}`], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    // An example that does not exit by itself (a timer or a socket left behind) fails here.
-    const killer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
-    child.on('error', (error) => {
-      clearTimeout(killer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    });
+/** Runs `examples/<file>` as a user would, without an API key; killed after LIMIT_MS. */
+function runExample(file: string): Run {
+  const {
+    OPENAI_API_KEY: _key,
+    OPENAI_MODEL: _m,
+    OPENAI_EMBEDDING_MODEL: _e,
+    ...env
+  } = process.env;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', `examples/${file}`], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: LIMIT_MS, // an example that does not exit by itself (a timer or a socket left) fails
   });
+  return { code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
 }
 
-async function expectExit0(file: string): Promise<Run> {
-  const run = await runExample(file);
+function expectExit0(file: string): Run {
+  const run = runExample(file);
   expect({ code: run.code, signal: run.signal }, `examples/${file} failed:\n${run.stderr}`).toEqual(
     { code: 0, signal: null },
   );
@@ -56,8 +41,8 @@ async function expectExit0(file: string): Promise<Run> {
 }
 
 describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
-  it('chat-with-logging.ts: retries a 429 and a 500, logs them, prints the answer', async () => {
-    const { stdout, stderr } = await expectExit0('chat-with-logging.ts');
+  it('chat-with-logging.ts: retries a 429 and a 500, logs them, prints the answer', () => {
+    const { stdout, stderr } = expectExit0('chat-with-logging.ts');
     expect(stdout).toMatch(/^answer: Retries are cheap when they are paced\.$/m);
     expect(stdout).toMatch(/^requests that reached the server: 3$/m);
     expect(stderr).toContain('llm-resilience chat: rateLimited');
@@ -65,16 +50,16 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     expect(stdout).toContain('llm-resilience chat: success');
   });
 
-  it('stream-to-stdout.ts: retries the failure before the first token, streams every chunk', async () => {
-    const { stdout, stderr } = await expectExit0('stream-to-stdout.ts');
+  it('stream-to-stdout.ts: retries the failure before the first token, streams every chunk', () => {
+    const { stdout, stderr } = expectExit0('stream-to-stdout.ts');
     expect(stdout).toBe('A stream either finishes or throws; it never just stops.\n');
     expect(stderr).toMatch(/^\[retry\] attempt 1 failed \(overloaded\)/m);
     // Seven content chunks and the final one carrying finish_reason.
     expect(stderr).toMatch(/^\[streamEnd\] completed: 8 chunks/m);
   });
 
-  it('embeddings-bulk.ts: every call succeeds under the rate-limit gate, cold and with a budget', async () => {
-    const { stdout } = await expectExit0('embeddings-bulk.ts');
+  it('embeddings-bulk.ts: every call succeeds under the rate-limit gate, cold and with a budget', () => {
+    const { stdout } = expectExit0('embeddings-bulk.ts');
     const perCall = (name: string) =>
       Number(
         new RegExp(`^${name}: \\d+ requests reached the server, ([\\d.]+) per call$`, 'm').exec(
@@ -91,8 +76,8 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     expect(perCall('embeddings:budgeted')).toBeLessThanOrEqual(1.2);
   });
 
-  it('fallback-model.ts: falls back to the cheaper model; the open breaker spares the main one', async () => {
-    const { stdout, stderr } = await expectExit0('fallback-model.ts');
+  it('fallback-model.ts: falls back to the cheaper model; the open breaker spares the main one', () => {
+    const { stdout, stderr } = expectExit0('fallback-model.ts');
     expect(
       stdout.match(/^gpt-4o-mini answered: An answer from the cheaper model\.$/gm),
     ).toHaveLength(3);
@@ -100,8 +85,8 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     expect(stderr).toContain('[break] chat:gpt-4o is open');
   });
 
-  it('own-code.ts: every check of the user code passes', async () => {
-    const { stdout } = await expectExit0('own-code.ts');
+  it('own-code.ts: every check of the user code passes', () => {
+    const { stdout } = expectExit0('own-code.ts');
     expect(stdout.match(/^ok - /gm)).toHaveLength(5);
     expect(stdout).toContain('ok - summarize against the fake server');
   });
