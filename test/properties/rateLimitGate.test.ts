@@ -175,9 +175,13 @@ class AbortCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `abort(#${this.pick})`;
 }
 
-/** Most grants within a window of `spanMs` a token bucket of this rate and capacity allows. */
+/**
+ * Most grants within a window of `spanMs` a token bucket of this rate and capacity allows. The
+ * gate treats a wait under a microsecond as none (float slack), so a grant may come up to 1 µs
+ * early: at most `ratePerSec / 1e6` of a token more.
+ */
 const bucketBound = (ratePerSec: number, capacity: number, spanMs: number, overshoot = 0) =>
-  capacity + (ratePerSec * spanMs) / 1000 + overshoot + 1e-6;
+  capacity + (ratePerSec * spanMs) / 1000 + overshoot + ratePerSec / 1e6 + 1e-9;
 
 function checkInvariants(r: Real): void {
   const { grants, options } = r;
