@@ -1,6 +1,9 @@
 import fc from 'fast-check';
+import { APIConnectionError, APIError as APIError7 } from 'openai';
 import { APIError } from 'openai-v4';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createChatPolicy } from '../../policies/chat.js';
+import { createStreamPolicy } from '../../policies/stream.js';
 import {
   classifyOpenAIError,
   ERROR_KINDS,
@@ -220,5 +223,149 @@ describe('hostile error objects', () => {
       headers: { get: thrower },
     });
     expect(classifyOpenAIError(error).kind).toBe('overloaded');
+  });
+});
+
+describe('hostile calls', () => {
+  const notFunctions: [string, unknown][] = [
+    ['a number', 42],
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'fn'],
+    ['an object', { call: () => 1 }],
+    ['a promise', Promise.resolve(1)],
+    ['a 1 MB string', 'x'.repeat(MB)],
+  ];
+  for (const [label, value] of notFunctions) {
+    it(`execute given ${label} throws a short TypeError naming fn, for every preset`, () => {
+      for (const policy of [createChatPolicy(), createStreamPolicy()]) {
+        let thrown: unknown;
+        try {
+          void policy.execute(value as never);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(TypeError);
+        expect((thrown as Error).message).toMatch(/^execute: fn must be a function, got /);
+        expect((thrown as Error).message.length).toBeLessThan(200);
+      }
+    });
+  }
+
+  it('execute given a hostile second argument throws a TypeError naming it', () => {
+    const policy = createChatPolicy();
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    for (const bad of [42, 'signal', [], { signal: {} }, { tokens: Number.NaN }, { tokens: -1 }]) {
+      expect(() => policy.execute(() => 1, bad as never)).toThrow(TypeError);
+    }
+    // A proxy whose traps throw is refused with the proxy's own error or a TypeError, never a hang.
+    expect(() => policy.execute(() => 1, trap as never)).toThrow();
+  });
+});
+
+describe('listeners that throw (property)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const EVENTS = [
+    'retry',
+    'giveUp',
+    'timeout',
+    'break',
+    'halfOpen',
+    'reset',
+    'bulkheadReject',
+    'success',
+    'failure',
+    'rateLimited',
+    'paced',
+  ] as const;
+
+  type Step = 'ok' | '500' | '429' | '400' | 'connection' | 'hang';
+  const step = fc.constantFrom<Step>('ok', '500', '429', '400', 'connection', 'hang');
+
+  function attempt(signal: AbortSignal, s: Step): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (s === 'hang') return signal.addEventListener('abort', onAbort, { once: true });
+      setTimeout(() => {
+        if (s === 'ok') resolve('done');
+        else if (s === 'connection')
+          reject(new APIConnectionError({ message: 'Connection error.' }));
+        else {
+          const status = Number(s);
+          const headers = new Headers(status === 429 ? { 'retry-after-ms': '5' } : {});
+          reject(APIError7.generate(status, { error: { message: 'x' } }, undefined, headers));
+        }
+      }, 1);
+    });
+  }
+
+  /** Runs the calls one after another; returns what each call ended with. */
+  async function runAll(
+    policy: ReturnType<typeof createChatPolicy>,
+    calls: Step[][],
+  ): Promise<string[]> {
+    const results: string[] = [];
+    for (const steps of calls) {
+      let attempts = 0;
+      const call = policy
+        .execute(({ signal, attempt: n }) => {
+          attempts = n;
+          return attempt(signal, steps[Math.min(n - 1, steps.length - 1)] as Step);
+        })
+        .then(
+          (value) => `ok ${value}`,
+          (error: unknown) => `error ${classifyOpenAIError(error).kind}`,
+        );
+      await vi.runAllTimersAsync();
+      results.push(`${await call} after ${attempts}`);
+    }
+    return results;
+  }
+
+  it('changes no outcome, and the listeners after a throwing one still hear every event', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(step, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }),
+        async (calls) => {
+          vi.useFakeTimers();
+          try {
+            const options = {
+              retry: { maxRetries: 3, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1_000 },
+              timeout: { attemptMs: 50 },
+              circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 20 },
+            };
+            const quiet = createChatPolicy(options);
+            const loud = createChatPolicy(options);
+            const heardQuiet: string[] = [];
+            const heardLoud: string[] = [];
+            for (const name of EVENTS) {
+              quiet.events.on(name, () => heardQuiet.push(name));
+              loud.events.on(name, () => {
+                throw new Error(`listener of ${name} throws`);
+              });
+              loud.events.on(name, () => heardLoud.push(name));
+            }
+            const expected = await runAll(quiet, calls);
+            const actual = await runAll(loud, calls);
+            expect(actual).toEqual(expected);
+            expect(heardLoud).toEqual(heardQuiet);
+            expect(vi.getTimerCount()).toBe(0);
+          } finally {
+            vi.useRealTimers();
+          }
+        },
+      ),
+      { numRuns: numRuns(100) },
+    );
   });
 });
