@@ -11,10 +11,10 @@ import {
 import { BreakerStage, type CircuitStateName } from './breakerStage.js';
 import { BulkheadStage } from './bulkheadStage.js';
 import { CallState, HOLD_UNTIL, type LlmCallContext } from './callState.js';
+import { describeValue } from './describeValue.js';
 import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
 import { PolicyEvents } from './events.js';
 import { type PolicyOptions, validatePolicyOptions } from './options.js';
-import { describeValue } from './rateLimit/rateLimitOptions.js';
 import { RateLimitGate } from './rateLimitGate.js';
 import { RateLimitStage } from './rateLimitStage.js';
 import { RetryStage } from './retryStage.js';

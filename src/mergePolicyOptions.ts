@@ -1,5 +1,5 @@
+import { describeValue } from './describeValue.js';
 import type { PolicyOptions } from './options.js';
-import { describeValue } from './rateLimit/rateLimitOptions.js';
 
 type PartialStage<V> = V extends (...args: never[]) => unknown
   ? V

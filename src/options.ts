@@ -1,9 +1,6 @@
+import { describeValue } from './describeValue.js';
 import type { ErrorClassification } from './errors/ErrorClassification.js';
-import {
-  describeValue,
-  type RateLimitOptions,
-  validateRateLimitOptions,
-} from './rateLimit/rateLimitOptions.js';
+import { type RateLimitOptions, validateRateLimitOptions } from './rateLimit/rateLimitOptions.js';
 
 /** The retry stage's options (`createPolicy({ retry })`). */
 export interface RetryOptions {

@@ -1,8 +1,8 @@
+import { describeValue } from './describeValue.js';
 import type { ErrorClassification } from './errors/ErrorClassification.js';
 import { AdaptivePace } from './rateLimit/adaptivePace.js';
 import { RateLimitBudgetError } from './rateLimit/RateLimitBudgetError.js';
 import {
-  describeValue,
   type RateLimitOptions,
   type ResolvedRateLimitOptions,
   resolveRateLimitOptions,

@@ -1,3 +1,4 @@
+import { describeValue } from '../describeValue.js';
 /**
  * Options of the rate-limit gate (`createPolicy({ rateLimit })`). Every field is optional: `{}`
  * gives the adaptive gate alone, which costs nothing until the server's first 429.
@@ -83,16 +84,6 @@ const CHECKS: Record<keyof RateLimitOptions, Check> = {
   backoffMs: positive,
   maxWaitMs: positive,
 };
-
-/** A short, safe description of a bad value for an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' && value !== null) return 'an object';
-  return String(value);
-}
 
 /**
  * Checks rate-limit options and returns them unchanged. Throws a TypeError naming the option

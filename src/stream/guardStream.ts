@@ -1,6 +1,6 @@
+import { describeValue } from '../describeValue.js';
 import type { StreamOutcome } from '../events.js';
 import { millisOrInfinity } from '../options.js';
-import { describeValue } from '../rateLimit/rateLimitOptions.js';
 import { AnswerEndWatch } from './AnswerEndWatch.js';
 import { isFirstOutput } from './isFirstOutput.js';
 import { raceSignal } from './raceSignal.js';

@@ -1,3 +1,4 @@
+import { describeValue } from '../describeValue.js';
 import {
   checkOrder,
   checkStage,
@@ -5,7 +6,6 @@ import {
   type PolicyOptions,
   type Schema,
 } from '../options.js';
-import { describeValue } from '../rateLimit/rateLimitOptions.js';
 
 /** The stream policy's timeouts (`timeout` of {@link StreamPolicyOptions}); each may be Infinity. */
 export interface StreamTimeoutOptions {
