@@ -31,6 +31,19 @@ export const CHAT_POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze({
  * A new, independent chat policy (its own breaker, bulkhead and gate): {@link CHAT_POLICY_DEFAULTS}
  * with `overrides` merged stage by stage (`createChatPolicy({ retry: { maxRetries: 1 } })` keeps
  * every other default; `false` turns a stage off). Throws a TypeError for a bad override.
+ *
+ * @example
+ * ```ts
+ * import { createChatPolicy } from 'llm-resilience';
+ *
+ * // One retry and 30 s per attempt, no bulkhead; every other stage keeps the preset's values.
+ * const interactive = createChatPolicy({
+ *   name: 'interactive',
+ *   retry: { maxRetries: 1 },
+ *   timeout: { attemptMs: 30_000 },
+ *   bulkhead: false,
+ * });
+ * ```
  */
 export function createChatPolicy(overrides: PolicyOverrides = {}): LlmPolicy {
   return createPolicy(mergePolicyOptions(CHAT_POLICY_DEFAULTS, overrides));
@@ -39,5 +52,20 @@ export function createChatPolicy(overrides: PolicyOverrides = {}): LlmPolicy {
 /**
  * The process-wide chat policy, {@link CHAT_POLICY_DEFAULTS}: every chat call through it shares
  * one breaker, one bulkhead and one rate-limit gate.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { chatPolicy } from 'llm-resilience';
+ *
+ * const client = new OpenAI({ maxRetries: 0 }); // the policy owns retries
+ * const completion = await chatPolicy.execute(({ signal }) =>
+ *   client.chat.completions.create(
+ *     { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] },
+ *     { signal },
+ *   ),
+ * );
+ * console.log(completion.choices[0]?.message.content);
+ * ```
  */
 export const chatPolicy: LlmPolicy = createChatPolicy();

@@ -40,5 +40,26 @@ export function createEmbeddingsPolicy(overrides: PolicyOverrides = {}): LlmPoli
 /**
  * The process-wide embeddings policy, {@link EMBEDDINGS_POLICY_DEFAULTS}: every embeddings call
  * through it shares one breaker, one bulkhead and one rate-limit gate.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { embeddingsPolicy } from 'llm-resilience';
+ *
+ * const client = new OpenAI({ maxRetries: 0 }); // the policy owns retries
+ * const texts = ['first document', 'second document'];
+ * // Fire them all at once: the bulkhead and the rate-limit gate pace them.
+ * const vectors = await Promise.all(
+ *   texts.map((input) =>
+ *     embeddingsPolicy.execute(async ({ signal }) => {
+ *       const response = await client.embeddings.create(
+ *         { model: 'text-embedding-3-small', input },
+ *         { signal },
+ *       );
+ *       return response.data[0]?.embedding;
+ *     }),
+ *   ),
+ * );
+ * ```
  */
 export const embeddingsPolicy: LlmPolicy = createEmbeddingsPolicy();

@@ -22,6 +22,15 @@ export const STREAM_POLICY_DEFAULTS: Readonly<StreamPolicyOptions> = Object.free
  * {@link STREAM_POLICY_DEFAULTS} with `overrides` merged stage by stage
  * (`createStreamPolicy({ timeout: { idleMs: 10_000 } })` keeps every other default; `false`
  * turns a stage off). Throws a TypeError for a bad override.
+ *
+ * @example
+ * ```ts
+ * import { createStreamPolicy } from 'llm-resilience';
+ *
+ * // Give up on the first token after 20 s and on a stalled stream after 10 s; every other
+ * // option keeps the preset's value.
+ * const voice = createStreamPolicy({ timeout: { firstTokenMs: 20_000, idleMs: 10_000 } });
+ * ```
  */
 export function createStreamPolicy(
   overrides: PolicyOverrides<StreamPolicyOptions> = {},
@@ -32,5 +41,23 @@ export function createStreamPolicy(
 /**
  * The process-wide stream policy, {@link STREAM_POLICY_DEFAULTS}: every streamed call through it
  * shares one breaker, one bulkhead and one rate-limit gate.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { streamPolicy } from 'llm-resilience';
+ *
+ * const client = new OpenAI({ maxRetries: 0 }); // the policy owns retries
+ * // Resolves at the first chunk; everything before it is retried like any call.
+ * const stream = await streamPolicy.execute(({ signal }) =>
+ *   client.chat.completions.create(
+ *     { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }], stream: true },
+ *     { signal },
+ *   ),
+ * );
+ * let text = '';
+ * // A stall or a dropped connection throws a StreamInterruptedError instead of ending the loop.
+ * for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+ * ```
  */
 export const streamPolicy: LlmStreamPolicy = createStreamPolicy();

@@ -29,7 +29,11 @@ export interface ExecuteOptions {
   tokens?: number;
 }
 
-type Fn<T> = (context: LlmCallContext) => PromiseLike<T> | T;
+/**
+ * The function a policy runs for each attempt: it makes the call, passing `context.signal` on
+ * to the SDK, and returns its result (or a promise of it).
+ */
+export type PolicyFn<T> = (context: LlmCallContext) => PromiseLike<T> | T;
 /** `fn` as the stages call it: wrap() hands it the merged context of the stages. */
 type PipelineFn<T> = (context: IDefaultPolicyContext) => PromiseLike<T> | T;
 
@@ -150,7 +154,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
    * aborts, the call rejects at once with the signal's reason and nothing more is attempted.
    * Throws a TypeError at once when `fn` is not a function or the options are malformed.
    */
-  execute<T>(fn: Fn<T>, signalOrOptions?: AbortSignal | ExecuteOptions): Promise<T> {
+  execute<T>(fn: PolicyFn<T>, signalOrOptions?: AbortSignal | ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') {
       throw new TypeError(`execute: fn must be a function, got ${describeValue(fn)}`);
     }
@@ -220,7 +224,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
    * merges already holds a real signal and the attempt; otherwise `fn` gets the call's real
    * signal and the attempt the call counts.
    */
-  private adapt<T>(fn: Fn<T>, call: CallState): PipelineFn<T> {
+  private adapt<T>(fn: PolicyFn<T>, call: CallState): PipelineFn<T> {
     if (this.retries && this.attemptSignals) return fn as PipelineFn<T>;
     return (context) => {
       if (!this.retries) call.attempt = 1;
@@ -267,6 +271,29 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
  * Builds an {@link LlmPolicy} from `options` (the same as `new LlmPolicy(options)`): only the
  * stages named are in the pipeline, each validated now (a TypeError names a bad option and the
  * value given).
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { createPolicy } from 'llm-resilience';
+ *
+ * const client = new OpenAI({ maxRetries: 0 }); // the policy owns retries
+ * const policy = createPolicy({
+ *   name: 'summaries',
+ *   retry: { maxRetries: 3, initialDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 30_000 },
+ *   timeout: { attemptMs: 30_000, totalMs: 120_000 },
+ *   circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000 },
+ *   bulkhead: { maxConcurrent: 10, maxQueued: 100 },
+ *   rateLimit: {},
+ * });
+ *
+ * const completion = await policy.execute(({ signal }) =>
+ *   client.chat.completions.create(
+ *     { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] },
+ *     { signal },
+ *   ),
+ * );
+ * ```
  */
 export function createPolicy(options: PolicyOptions = {}): LlmPolicy {
   return new LlmPolicy(options);

@@ -15,34 +15,103 @@ export type StreamOutcome = 'completed' | 'released' | 'failed';
  */
 export interface PolicyEventMap {
   /** A failed attempt will be retried after `delayMs`. */
-  retry: { attempt: number; delayMs: number; reason: ErrorClassification };
+  retry: {
+    /** The attempt that failed, counting from 1. */
+    attempt: number;
+    /**
+     * The backoff before the next attempt, in ms: jitter never below the server's hint, or the
+     * wait until the open breaker half-opens; 0 when the rate-limit gate holds the retry instead.
+     */
+    delayMs: number;
+    /** Why the attempt failed. */
+    reason: ErrorClassification;
+  };
   /** The call failed and will not be retried; `why` says what stopped it. */
-  giveUp: { attempts: number; reason: ErrorClassification; why: GiveUpWhy };
+  giveUp: {
+    /** Attempts made, the failed last one included. */
+    attempts: number;
+    /** Why the last attempt failed. */
+    reason: ErrorClassification;
+    /** What stopped the retries. */
+    why: GiveUpWhy;
+  };
   /** One of the toolkit's timeouts fired. */
-  timeout: { scope: TimeoutScope; timeoutMs: number; attempt: number };
+  timeout: {
+    /** Which timeout fired. */
+    scope: TimeoutScope;
+    /** The limit that was exceeded, in ms. */
+    timeoutMs: number;
+    /** The attempt under way when it fired, counting from 1. */
+    attempt: number;
+  };
   /** The circuit breaker opened; `openMs` is how long it stays open before a trial call. */
-  break: { reason?: ErrorClassification; openMs?: number };
+  break: {
+    /** The failure that opened it; absent when it was opened by hand (`isolate()`). */
+    reason?: ErrorClassification;
+    /**
+     * How long it stays open before a trial call, in ms (never less than the server's wait
+     * hint); absent when it was opened by hand.
+     */
+    openMs?: number;
+  };
   /** The circuit breaker lets one trial call through. */
   halfOpen: Record<never, never>;
   /** The circuit breaker closed again. */
   reset: Record<never, never>;
   /** The bulkhead was full and rejected a call. */
-  bulkheadReject: { executing: number; queued: number };
+  bulkheadReject: {
+    /** Calls running when it rejected this one. */
+    executing: number;
+    /** Calls waiting for a slot when it rejected this one. */
+    queued: number;
+  };
   /** A call succeeded after `attempts` attempts. */
-  success: { attempts: number; durationMs: number };
+  success: {
+    /** Attempts made, counting from 1. */
+    attempts: number;
+    /** From `execute` to the result, retries and waits included, in ms. */
+    durationMs: number;
+  };
   /** A call failed for good. */
-  failure: { attempts: number; durationMs: number; reason: ErrorClassification };
+  failure: {
+    /**
+     * Attempts made, counting from 1; 0 when the call failed before its first attempt (a signal
+     * aborted already, a bulkhead rejection).
+     */
+    attempts: number;
+    /** From `execute` to the failure, retries and waits included, in ms. */
+    durationMs: number;
+    /** Why the call failed (`aborted` when the caller aborted it). */
+    reason: ErrorClassification;
+  };
   /** The rate-limit gate closed after a 429; callers wait `waitMs` before the next request. */
-  rateLimited: { waitMs: number; reason: ErrorClassification };
+  rateLimited: {
+    /** How long the gate stays closed, in ms. */
+    waitMs: number;
+    /** The 429 that closed it. */
+    reason: ErrorClassification;
+  };
   /** The rate-limit gate's learned pace changed. */
-  paced: { ratePerSec: number };
+  paced: {
+    /** The new pace, in requests per second. */
+    ratePerSec: number;
+  };
   /** A stream delivered its first chunk. */
-  firstToken: { attempt: number; latencyMs: number };
+  firstToken: {
+    /** The attempt that delivered it, counting from 1. */
+    attempt: number;
+    /** From `execute` to the first token, earlier attempts and waits included, in ms. */
+    latencyMs: number;
+  };
   /** A stream ended. */
   streamEnd: {
+    /** Chunks the consumer received. */
     chunks: number;
+    /** From `execute` to the end of the stream, in ms. */
     durationMs: number;
+    /** How it ended: read to the end, released early, or failed. */
     outcome: StreamOutcome;
+    /** What stopped a failed stream; present only when `outcome` is `failed`. */
     reason?: ErrorClassification;
   };
 }
@@ -51,18 +120,24 @@ export interface PolicyEventMap {
 export type PolicyEventName = keyof PolicyEventMap;
 
 /** The payload of event `K` as a listener receives it: the event's fields plus `policy`. */
-export type PolicyEvent<K extends PolicyEventName> = PolicyEventMap[K] & { policy: string };
+export type PolicyEvent<K extends PolicyEventName> = PolicyEventMap[K] & {
+  /** The name of the policy that emitted it (`PolicyOptions.name`). */
+  policy: string;
+};
 
-type Listeners = { [K in PolicyEventName]: (event: PolicyEvent<K>) => void };
+/** The listener type of each event, by name: what {@link PolicyEvents} is typed with. */
+export type PolicyEventListeners = {
+  [K in PolicyEventName]: (event: PolicyEvent<K>) => void;
+};
 
 /**
  * A policy's typed event emitter (eventemitter3). A listener that throws cannot break the
  * policy: its error is ignored, the other listeners still run and the call's outcome is unchanged.
  */
-export class PolicyEvents extends EventEmitter<Listeners> {
+export class PolicyEvents extends EventEmitter<PolicyEventListeners> {
   override emit<K extends PolicyEventName>(
     name: K,
-    ...args: EventEmitter.ArgumentMap<Listeners>[Extract<K, PolicyEventName>]
+    ...args: EventEmitter.ArgumentMap<PolicyEventListeners>[Extract<K, PolicyEventName>]
   ): boolean {
     const listeners = this.listeners(name);
     for (const listener of listeners) {

@@ -6,11 +6,15 @@
 export * from '../policies/index.js';
 export type { CircuitStateName } from './breakerStage.js';
 export type { LlmCallContext } from './callState.js';
-export { createPolicy, type ExecuteOptions, LlmPolicy } from './createPolicy.js';
+export { createPolicy, type ExecuteOptions, LlmPolicy, type PolicyFn } from './createPolicy.js';
 export * from './errors/index.js';
 export * from './events.js';
 export { EVENT_LOG_LEVELS, type EventLogger, logEvents } from './logEvents.js';
-export { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
+export {
+  mergePolicyOptions,
+  type PartialStage,
+  type PolicyOverrides,
+} from './mergePolicyOptions.js';
 export {
   type BulkheadOptions,
   type CircuitBreakerOptions,

@@ -1,7 +1,11 @@
 import { describeValue } from './describeValue.js';
 import type { PolicyOptions } from './options.js';
 
-type PartialStage<V> = V extends (...args: never[]) => unknown
+/**
+ * One option of {@link PolicyOverrides}: a stage's options with every field optional (the rest
+ * keep the preset's values); a function or any other value stays as it is.
+ */
+export type PartialStage<V> = V extends (...args: never[]) => unknown
   ? V
   : V extends object
     ? Partial<V>

@@ -73,10 +73,18 @@ export interface BulkheadOptions {
 export interface PolicyOptions {
   /** Carried in every event as `policy`. Default `'policy'`. */
   name?: string;
+  /** Retries failed attempts that are worth retrying. Default: no retry stage. */
   retry?: RetryOptions | false;
+  /** Limits each attempt and the whole call. Default: no timeout stage. */
   timeout?: TimeoutOptions | false;
+  /** Stops calling a failing service for a while. Default: no circuit breaker. */
   circuitBreaker?: CircuitBreakerOptions | false;
+  /** Limits the calls running and waiting at once. Default: no bulkhead. */
   bulkhead?: BulkheadOptions | false;
+  /**
+   * Paces calls after 429s and within fixed budgets, shared by every call of the policy.
+   * Default: no rate-limit gate (`{}` turns on the adaptive gate alone).
+   */
   rateLimit?: RateLimitOptions | false;
 }
 

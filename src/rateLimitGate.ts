@@ -21,8 +21,20 @@ export {
  * after a 429 for `waitMs`; the learned pace changed to `ratePerSec` requests per second.
  */
 export type RateLimitGateEvent =
-  | { type: 'rateLimited'; waitMs: number; reason: ErrorClassification }
-  | { type: 'paced'; ratePerSec: number };
+  | {
+      /** The gate closed after a 429. */
+      type: 'rateLimited';
+      /** How long the gate stays closed, in ms. */
+      waitMs: number;
+      /** The 429 that closed it. */
+      reason: ErrorClassification;
+    }
+  | {
+      /** The learned pace changed. */
+      type: 'paced';
+      /** The new pace, in requests per second. */
+      ratePerSec: number;
+    };
 
 interface Waiter {
   readonly cost: number;

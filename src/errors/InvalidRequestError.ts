@@ -11,6 +11,7 @@ export interface RequestProblem {
  * as kind `bad_request`: never retried, never a circuit-breaker failure.
  */
 export class InvalidRequestError extends Error {
+  /** Always `'InvalidRequestError'`. */
   override readonly name = 'InvalidRequestError';
   /** Marks errors made by this toolkit, so classification works across copies of the package. */
   readonly isLlmResilienceInvalidRequest = true;

@@ -7,6 +7,7 @@ export type TimeoutScope = 'attempt' | 'total' | 'firstToken' | 'idle';
  * chunk (`idle`). Classified as kind `timeout`.
  */
 export class TimeoutError extends Error {
+  /** Always `'TimeoutError'`. */
   override readonly name = 'TimeoutError';
   /** Marks errors made by this toolkit, so classification works across copies of the package. */
   readonly isLlmResilienceTimeout = true;

@@ -240,6 +240,24 @@ function classifyLink(error: unknown, signal: unknown): ErrorClassification | un
  * (up to 3 levels). Pure and never throws; anything unrecognised is `unknown` and not retried.
  * The decisions per kind are {@link ERROR_DECISIONS}; `x-should-retry: false|true` overrides
  * `retryable` (never for `quota`).
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { classifyOpenAIError } from 'llm-resilience';
+ *
+ * const client = new OpenAI({ maxRetries: 0 });
+ * try {
+ *   await client.chat.completions.create({
+ *     model: 'gpt-4o-mini',
+ *     messages: [{ role: 'user', content: 'Hello!' }],
+ *   });
+ * } catch (error) {
+ *   const { kind, retryable, status, requestId } = classifyOpenAIError(error);
+ *   // A 429 `insufficient_quota`: kind 'quota', retryable false, status 429, requestId 'req_...'.
+ *   // A 429 `rate_limit_exceeded`: kind 'rate_limit', retryable true, with `retryAfterMs`.
+ * }
+ * ```
  */
 export function classifyOpenAIError(
   error: unknown,

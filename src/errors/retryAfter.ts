@@ -88,6 +88,16 @@ export function waitHint({ headers, status, serverMessage }: WaitHintSources): n
  * then for 429s `x-ratelimit-reset-requests` / `-tokens` (Go durations, the exhausted one, else
  * the larger), then "try again in 1.4s" in the server's message. Negative, unparseable or absurd
  * (over a day) values give `undefined`. Never throws; linear in the input's length.
+ *
+ * @example
+ * ```ts
+ * import { retryAfterMs } from 'llm-resilience';
+ *
+ * retryAfterMs(new Headers({ 'retry-after-ms': '1500' })); // 1500
+ * retryAfterMs({ 'retry-after': '2' }); // 2000
+ * retryAfterMs({}); // undefined
+ * // An SDK error works too: for a 429 whose headers say `retry-after-ms: 1500`, 1500.
+ * ```
  */
 export function retryAfterMs(errorOrHeaders: unknown): number | undefined {
   try {

@@ -128,6 +128,21 @@ function checkPositiveInteger(params: Json, field: string, problems: RequestProb
  * `temperature` in [0, 2]; `top_p` in [0, 1]; `n`, `max_tokens`, `max_completion_tokens` positive
  * integers. Never stricter than the API: unknown fields and `null` optional parameters pass.
  * Problems name types and numbers, never message content.
+ *
+ * @example
+ * ```ts
+ * import { InvalidRequestError, validateChatRequest } from 'llm-resilience';
+ *
+ * try {
+ *   validateChatRequest({ model: '', messages: [], temperature: 3 });
+ * } catch (error) {
+ *   if (!(error instanceof InvalidRequestError)) throw error;
+ *   error.problems;
+ *   // [{ path: 'model', problem: 'must be a non-empty string, got ""' },
+ *   //  { path: 'messages', problem: 'must be a non-empty array, got an empty array' },
+ *   //  { path: 'temperature', problem: 'must be a number from 0 to 2, got 3' }]
+ * }
+ * ```
  */
 export function validateChatRequest(params: unknown): void {
   if (!isRecord(params)) {

@@ -4,6 +4,7 @@
  * A TypeError (bad input), never worth retrying.
  */
 export class RateLimitBudgetError extends TypeError {
+  /** Always `'RateLimitBudgetError'`. */
   override readonly name = 'RateLimitBudgetError';
   /** Marks errors made by this toolkit, so classification works across copies of the package. */
   readonly isLlmResilienceBudget = true;

@@ -57,10 +57,15 @@ export interface ResolvedRateLimitOptions {
 
 /** The defaults of {@link RateLimitOptions}. */
 export const RATE_LIMIT_DEFAULTS = {
+  /** Default of {@link RateLimitOptions.increasePerSec}: 2 requests per second per second. */
   increasePerSec: 2,
+  /** Default of {@link RateLimitOptions.decreaseFactor}: 0.7. */
   decreaseFactor: 0.7,
+  /** Default of {@link RateLimitOptions.minRatePerSec}: 0.5 requests per second. */
   minRatePerSec: 0.5,
+  /** Default of {@link RateLimitOptions.backoffMs}: 1000 ms. */
   backoffMs: 1000,
+  /** Default of {@link RateLimitOptions.maxWaitMs}: 60000 ms. */
   maxWaitMs: 60_000,
 } as const;
 

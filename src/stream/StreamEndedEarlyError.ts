@@ -6,6 +6,7 @@
  * after it, it is the `cause` of a `StreamInterruptedError`.
  */
 export class StreamEndedEarlyError extends Error {
+  /** Always `'StreamEndedEarlyError'`. */
   override readonly name = 'StreamEndedEarlyError';
   /** The code Node gives a stream closed before its end, which classification reads. */
   readonly code = 'ERR_STREAM_PREMATURE_CLOSE';

@@ -8,6 +8,7 @@
  * the stream policy: the chunks already delivered cannot be taken back.
  */
 export class StreamInterruptedError extends Error {
+  /** Always `'StreamInterruptedError'`. */
   override readonly name = 'StreamInterruptedError';
 
   constructor(

@@ -112,6 +112,10 @@ export class GuardedStream<T> implements AsyncIterable<T> {
     closeSource(this.#source, this.#controller, undefined);
   }
 
+  /**
+   * The stream's one iterator (`for await`); a second call throws a TypeError. Its `return()`
+   * (leaving the loop early) releases the stream.
+   */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#iterated) {
       throw new TypeError('A guarded stream can be iterated only once.');

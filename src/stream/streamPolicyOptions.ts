@@ -25,6 +25,7 @@ export interface StreamTimeoutOptions {
  * timeouts (`firstTokenMs` takes the place of `attemptMs`).
  */
 export interface StreamPolicyOptions extends Omit<PolicyOptions, 'timeout'> {
+  /** The first-token, idle and total timeouts. Default: none. */
   timeout?: StreamTimeoutOptions | false;
 }
 

@@ -48,7 +48,16 @@ export interface ChaosLatencyOptions extends ChaosCommonOptions {
 /** Options of {@link chaos}: either `error` or `latencyMs`, plus `rate`, `seed` and `enabled`. */
 export type ChaosOptions = ChaosErrorOptions | ChaosLatencyOptions;
 
-type Fault = { error: () => unknown } | { latencyMs: number };
+/** The fault a {@link ChaosPolicy} injects, as {@link chaos} builds it from its options. */
+export type ChaosFault =
+  | {
+      /** Returns the value to throw, built fresh for each faulty call. */
+      error: () => unknown;
+    }
+  | {
+      /** How long to wait before calling through, in milliseconds. */
+      latencyMs: number;
+    };
 
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -82,7 +91,7 @@ function sdkShapedError(kind: ErrorKind, retryAfterMs: number | undefined): () =
   }
 }
 
-function faultOf(options: Record<string, unknown>): Fault {
+function faultOf(options: Record<string, unknown>): ChaosFault {
   const hasError = options.error !== undefined;
   const hasLatency = options.latencyMs !== undefined;
   if (hasError === hasLatency) {
@@ -139,7 +148,7 @@ export class ChaosPolicy implements IPolicy<IDefaultPolicyContext> {
   readonly onFailure = this.failureEmitter.addListener;
 
   constructor(
-    private readonly fault: Fault,
+    private readonly fault: ChaosFault,
     private readonly rate: number,
     private readonly random: () => number,
     private readonly enabled: boolean | (() => boolean),
@@ -186,6 +195,24 @@ export class ChaosPolicy implements IPolicy<IDefaultPolicyContext> {
  * true) switches it off. It is a cockatiel policy: put it innermost, e.g.
  * `wrap(chatPolicy, chaos({ error: 'rate_limit', rate: 0.2, seed: 1 }))`, so the policies
  * outside it see the injected failures as if the SDK had thrown them. Throws a TypeError for bad options.
+ *
+ * @example
+ * ```ts
+ * import { wrap } from 'cockatiel';
+ * import { createChatPolicy } from 'llm-resilience';
+ * import { chaos } from 'llm-resilience/testing';
+ *
+ * // `client` is an openai client made with `maxRetries: 0`.
+ * // About one call in five throws a RateLimitError (429, retry-after-ms 200) before anything is
+ * // sent; the chat policy outside sees it as if the SDK had thrown it, and retries the call.
+ * const policy = wrap(createChatPolicy(), chaos({ error: 'rate_limit', rate: 0.2, seed: 1 }));
+ * const completion = await policy.execute(({ signal }) =>
+ *   client.chat.completions.create(
+ *     { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] },
+ *     { signal },
+ *   ),
+ * );
+ * ```
  */
 export function chaos(options: ChaosOptions): ChaosPolicy {
   if (typeof options !== 'object' || options === null) refuse('options', 'an object', options);

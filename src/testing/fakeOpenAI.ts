@@ -224,6 +224,27 @@ function errorReply(status: number, message: string, type: string): StatusReply 
  * /v1/responses (JSON or SSE events), answering each request from `options.script` (default
  * `replies.ok()`), and records every request in `requests`. Node only.
  * Throws a TypeError at once for a script that makes no sense.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { createChatPolicy } from 'llm-resilience';
+ * import { replies, schedules, startFakeOpenAI } from 'llm-resilience/testing';
+ *
+ * const fake = await startFakeOpenAI({
+ *   script: schedules.failFirst(2, replies.serverError()), // two 500s, then answers
+ * });
+ * const client = new OpenAI({ apiKey: 'test', baseURL: fake.baseURL, maxRetries: 0 });
+ * const policy = createChatPolicy({ retry: { initialDelayMs: 10 } });
+ * const completion = await policy.execute(({ signal }) =>
+ *   client.chat.completions.create(
+ *     { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] },
+ *     { signal },
+ *   ),
+ * );
+ * fake.requests.length; // 3
+ * await fake.close();
+ * ```
  */
 export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   if (typeof options !== 'object' || options === null) {

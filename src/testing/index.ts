@@ -6,6 +6,7 @@
 export {
   type ChaosCommonOptions,
   type ChaosErrorOptions,
+  type ChaosFault,
   type ChaosLatencyOptions,
   type ChaosOptions,
   ChaosPolicy,

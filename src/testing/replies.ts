@@ -1,5 +1,6 @@
 /** The answer the fake server gives with status 200: a normal completion (or stream) of `content`. */
 export interface OkReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'ok';
   /** The assistant's text. */
   readonly content: string;
@@ -7,36 +8,54 @@ export interface OkReply {
 
 /** An HTTP answer with any status, a JSON body and extra headers. */
 export interface StatusReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'status';
+  /** The HTTP status, 200 to 599. */
   readonly status: number;
+  /** The body, sent as JSON. */
   readonly body: unknown;
+  /** Extra headers; each replaces the fake server's own header of the same name. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
 /** An HTTP answer whose body is sent exactly as given (HTML, broken JSON...). */
 export interface RawReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'raw';
+  /** The HTTP status, 200 to 599. */
   readonly status: number;
+  /** The body, sent exactly as given. */
   readonly rawBody: string;
+  /**
+   * Extra headers; each replaces the fake server's own header of the same name (content-type is
+   * application/json unless set here).
+   */
   readonly headers: Readonly<Record<string, string>>;
 }
 
 /** No answer at all: the request stays open until the client gives up or the server closes. */
 export interface HangReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'hang';
 }
 
 /** `reply`, sent after `ms` milliseconds. */
 export interface DelayReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'delay';
+  /** The wait before anything is sent, in milliseconds. */
   readonly ms: number;
+  /** What is sent after the wait. */
   readonly reply: Reply;
 }
 
 /** The status and headers of `reply` at once, its body after `ms` milliseconds. */
 export interface SlowBodyReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'slowBody';
+  /** The wait between the headers and the body, in milliseconds. */
   readonly ms: number;
+  /** The reply whose status, headers and body are sent. */
   readonly reply: OkReply | StatusReply | RawReply;
 }
 
@@ -45,8 +64,11 @@ export interface SlowBodyReply {
  * `dropAfter` or `errorAfter` chunks (at most one of them), with `chunkDelayMs` before each chunk.
  */
 export interface StreamReply {
+  /** Tells the reply kinds apart. */
   readonly type: 'stream';
+  /** The content deltas, one SSE chunk each. */
   readonly chunks: readonly string[];
+  /** The wait before each chunk, in milliseconds. */
   readonly chunkDelayMs: number;
   /** Send this many chunks, then keep the connection open and silent. */
   readonly stallAfter?: number;

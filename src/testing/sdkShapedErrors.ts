@@ -11,12 +11,19 @@ export class OpenAIError extends Error {}
 
 /** Like the SDK's `APIError`: an error answer from the API (or a transport failure, without status). */
 export class APIError extends OpenAIError {
+  /** The HTTP status; `undefined` for a transport failure or an abort. */
   readonly status: number | undefined;
+  /** The response headers; `undefined` without a response. */
   readonly headers: Headers | undefined;
+  /** The `x-request-id` header; `null` when the response had none, `undefined` without a response. */
   readonly requestID: string | null | undefined;
+  /** The `error` object of the response body, as the API sent it. */
   readonly error: unknown;
+  /** `error.code` of the body, e.g. `rate_limit_exceeded`. */
   readonly code: string | null | undefined;
+  /** `error.param` of the body: the request field at fault, if any. */
   readonly param: string | null | undefined;
+  /** `error.type` of the body, e.g. `invalid_request_error`. */
   readonly type: string | undefined;
 
   constructor(
