@@ -55,10 +55,11 @@ function describe(error: unknown): string {
   return typeof status === 'number' ? `${name} ${status}` : name;
 }
 
-/** Resolves at `time` on the performance clock (at once if it has passed). */
-function until(time: number): Promise<void> {
-  const wait = time - performance.now();
-  return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve();
+/** Resolves at `time` on the performance clock, never before it (timers may fire a little early). */
+async function until(time: number): Promise<void> {
+  for (let wait = time - performance.now(); wait > 0; wait = time - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+  }
 }
 
 /**
