@@ -1,4 +1,5 @@
 import { APIConnectionTimeoutError, APIError } from 'openai';
+import { sleep } from '../src/signals.js';
 
 /** The naive loop's attempts, its cap on one wait, and its base wait. */
 const ATTEMPTS = 5;
@@ -10,25 +11,6 @@ function isNaiveRetryable(error: unknown): boolean {
   if (error instanceof APIConnectionTimeoutError) return true;
   if (!(error instanceof APIError) || error.status === undefined) return false;
   return error.status === 429 || error.status >= 500;
-}
-
-/** Sleeps `ms`, rejecting with the signal's reason (and clearing the timer) if it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
