@@ -207,7 +207,7 @@ async function oneExecute(): Promise<void> {
     );
     chatOutcomes.ok = (chatOutcomes.ok ?? 0) + 1;
   } catch (error) {
-    const kind = classifyOpenAIError(error).kind;
+    const kind = classifyOpenAIError(error, { signal: own?.signal }).kind;
     chatOutcomes[kind] = (chatOutcomes[kind] ?? 0) + 1;
   }
 }
@@ -256,7 +256,7 @@ async function oneStream(i: number): Promise<void> {
     }
     if (outcome === 'completed' && chunks !== 8) outcome = `ended silently after ${chunks}`;
   } catch (error) {
-    outcome = `${error instanceof Error ? error.name : typeof error}(${classifyOpenAIError(error).kind})`;
+    outcome = `${error instanceof Error ? error.name : typeof error}(${classifyOpenAIError(error, { signal: own?.signal }).kind})`;
   }
   const key = `${fault}:${outcome}`;
   streamOutcomes[key] = (streamOutcomes[key] ?? 0) + 1;
