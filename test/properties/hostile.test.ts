@@ -11,6 +11,8 @@ import {
   MAX_RETRY_AFTER_MS,
   retryAfterMs,
 } from '../../src/errors/index.js';
+import type { PolicyEventName } from '../../src/events.js';
+import { EVENT_LOG_LEVELS } from '../../src/logEvents.js';
 import { numRuns } from './numRuns.js';
 
 // Hostile input: huge, unicode and control-character header values; error objects whose getters
@@ -275,19 +277,7 @@ describe('listeners that throw (property)', () => {
     vi.useRealTimers();
   });
 
-  const EVENTS = [
-    'retry',
-    'giveUp',
-    'timeout',
-    'break',
-    'halfOpen',
-    'reset',
-    'bulkheadReject',
-    'success',
-    'failure',
-    'rateLimited',
-    'paced',
-  ] as const;
+  const EVENTS = Object.keys(EVENT_LOG_LEVELS) as PolicyEventName[];
 
   type Step = 'ok' | '500' | '429' | '400' | 'connection' | 'hang';
   const step = fc.constantFrom<Step>('ok', '500', '429', '400', 'connection', 'hang');

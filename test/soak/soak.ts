@@ -12,6 +12,7 @@ import { createChatPolicy } from '../../policies/chat.js';
 import { createStreamPolicy } from '../../policies/stream.js';
 import { classifyOpenAIError } from '../../src/errors/index.js';
 import type { PolicyEventName, PolicyEvents } from '../../src/events.js';
+import { EVENT_LOG_LEVELS } from '../../src/logEvents.js';
 import { seededRandom } from '../../src/testing/seededRandom.js';
 
 const EXECUTES = Number(process.env.SOAK_EXECUTES ?? 100_000);
@@ -114,21 +115,7 @@ async function fakeCompletion(signal: AbortSignal, fault: Fault): Promise<{ id: 
 
 // ---- measuring --------------------------------------------------------------------------------
 
-const EVENT_NAMES: PolicyEventName[] = [
-  'retry',
-  'giveUp',
-  'timeout',
-  'break',
-  'halfOpen',
-  'reset',
-  'bulkheadReject',
-  'success',
-  'failure',
-  'rateLimited',
-  'paced',
-  'firstToken',
-  'streamEnd',
-];
+const EVENT_NAMES = Object.keys(EVENT_LOG_LEVELS) as PolicyEventName[];
 
 function listenerCounts(events: PolicyEvents): Record<string, number> {
   return Object.fromEntries(EVENT_NAMES.map((name) => [name, events.listenerCount(name)]));
