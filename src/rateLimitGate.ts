@@ -58,7 +58,8 @@ const REPORT_INCREASE = 1.1;
  * resolved promise: no timer, no queue. A 429 closes the gate for the server's hint (or a backoff
  * that doubles while hint-less 429s continue); callers then wait in one FIFO queue and are released
  * at a pace learned from the server (start from the successes per second just before the 429, add
- * while calls succeed, multiply by `decreaseFactor` on a new 429; docs/rate-limits.md), and within
+ * while calls succeed, multiply by `decreaseFactor` on a new 429 at most once a second;
+ * docs/rate-limits.md), and within
  * the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller reports each
  * attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an `emit` that throws
  * cannot disturb the gate.

@@ -12,14 +12,22 @@ export interface PaceTuning {
   minRatePerSec: number;
 }
 
+/** No cut within this many ms of the last: sporadic 429s cut the pace once a second at most. */
+const CUT_INTERVAL_MS = 1000;
+
 /**
- * The pace learned from 429s (AIMD). Unlimited until the first 429. Then:
+ * The pace learned from 429s (AIMD with a fast recovery, as CUBIC after a loss). Unlimited until
+ * the first 429. Then:
  * - start: the rate of successes over the last second (what the server just sustained), raised
  *   while the replies to requests already in flight at that 429 still come back;
- * - additive increase: `+increasePerSec` per second of successes while callers are waiting;
- * - multiplicative decrease: `× decreaseFactor` on a fresh 429, one sent after the last change.
- *   A 429 to a request sent before the last change (stale) changes nothing, so the replies to one
- *   wave of requests cut the pace once, not once each.
+ * - recovery: after a cut, the pace climbs back to the pace it was cut from within about a
+ *   second of successes while callers are waiting (the size of the cut per second);
+ * - additive increase above that: `+increasePerSec` per second of successes while callers wait;
+ * - multiplicative decrease: `× decreaseFactor` on a fresh 429, one sent after the last change
+ *   and at least a second after the last cut. A 429 to a request sent before the last change
+ *   (stale) changes nothing, so the replies to one wave of requests cut the pace once, not once
+ *   each; and sporadic 429s (a small fraction refused at random) cannot cut it again before it
+ *   has recovered.
  * The pace is enforced by a token bucket of one second's worth (at least one request), held on
  * every 429 until the gate reopens, so a reopened gate sends one request, then one per step, and
  * never a saved-up burst.
@@ -33,6 +41,10 @@ export class AdaptivePace {
   private staleLeft = 0;
   /** True from the first 429 until the replies of the requests then in flight are all in. */
   private estimatingFirst = false;
+  /** The pace the last cut was made from: recovered at the size of that cut per second. */
+  private recoverTo = 0;
+  /** When the pace was last cut. */
+  private cutAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly tuning: PaceTuning) {}
 
@@ -66,8 +78,7 @@ export class AdaptivePace {
     this.meter.record(now);
     if (this.rate !== undefined) {
       if (this.estimatingFirst) this.setRate(Math.max(this.rate, this.meter.perSec(now)), now);
-      else if (!stale && backlogged)
-        this.setRate(this.rate + this.tuning.increasePerSec / this.rate, now);
+      else if (!stale && backlogged) this.setRate(this.increased(this.rate), now);
     }
     this.endEstimate();
   }
@@ -82,7 +93,9 @@ export class AdaptivePace {
       this.staleLeft = this.inFlight.size(now);
     } else if (this.estimatingFirst) {
       this.setRate(Math.max(this.rate, measured), now);
-    } else if (!stale) {
+    } else if (!stale && now - this.cutAt >= CUT_INTERVAL_MS) {
+      this.recoverTo = this.rate;
+      this.cutAt = now;
       this.setRate(this.rate * this.tuning.decreaseFactor, now);
       this.staleLeft = this.inFlight.size(now);
     }
@@ -93,6 +106,18 @@ export class AdaptivePace {
   /** After a 429: the next request goes at `reopenAt` at the earliest, then one per step. */
   holdUntil(reopenAt: number, now: number): void {
     this.bucket?.holdUntil(reopenAt, now);
+  }
+
+  /**
+   * The pace after one more success: below the pace of the last cut, a success adds
+   * 1/rate of the cut's size (the cut is regained in about a second); above it, 1/rate of
+   * `increasePerSec`. Never overshoots the pace of the last cut by more than the additive step.
+   */
+  private increased(rate: number): number {
+    const additive = rate + this.tuning.increasePerSec / rate;
+    if (rate >= this.recoverTo) return additive;
+    const cut = this.recoverTo * (1 - this.tuning.decreaseFactor);
+    return Math.max(additive, Math.min(this.recoverTo, rate + cut / rate));
   }
 
   /** Matches a reply to the oldest request in flight; returns whether it was stale. */

@@ -27,10 +27,14 @@ export interface RateLimitOptions {
   estimateTokens?: (declared: number | undefined) => number;
   /**
    * Additive increase of the learned pace: requests per second added for each second of
-   * successes while callers wait at the gate. Default 2.
+   * successes while callers wait at the gate, once the pace is back where it was last cut from
+   * (it regains a cut within about a second). Default 2.
    */
   increasePerSec?: number;
-  /** Multiplicative decrease: the learned pace is multiplied by this on a fresh 429, in (0, 1]. Default 0.7. */
+  /**
+   * Multiplicative decrease: the learned pace is multiplied by this on a fresh 429 (at most once
+   * a second), in (0, 1]. Default 0.7.
+   */
   decreaseFactor?: number;
   /** The learned pace never drops below this many requests per second. Default 0.5. */
   minRatePerSec?: number;

@@ -5,7 +5,7 @@ import { seededRandom } from '../../src/testing/seededRandom.js';
 /**
  * A modelled server for gate simulations under fake timers: the same token bucket as
  * `schedules.tokenBucket` (burst tokens, starting full, refilled continuously; a 429 carries the
- * exact wait for the next token, rounded up), reached over a link with a random delay each way.
+ * exact wait for the next token, rounded up), optionally refusing a fraction of requests at random, reached over a link with a random delay each way.
  */
 export interface SimulationOptions {
   ratePerSec: number;
@@ -14,6 +14,10 @@ export interface SimulationOptions {
   minDelayMs: number;
   maxDelayMs: number;
   seed: number;
+  /** Sporadic 429s: this fraction of the requests the bucket accepts is refused at random. Default 0. */
+  rejectFraction?: number;
+  /** The retry-after-ms hint carried by a sporadic 429. Default 0. */
+  rejectHintMs?: number;
 }
 
 /** What one simulated call did. */
@@ -40,6 +44,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** A modelled server plus a client loop that retries 429s through the gate until success. */
 export function simulatedServer(options: SimulationOptions) {
   const random = seededRandom(options.seed);
+  const sporadic = seededRandom(options.seed + 1);
   const delay = () => options.minDelayMs + random() * (options.maxDelayMs - options.minDelayMs);
   let tokens = options.burst;
   let last: number | undefined;
@@ -52,6 +57,7 @@ export function simulatedServer(options: SimulationOptions) {
     last = now;
     if (tokens >= 1 - 1e-9) {
       tokens -= 1;
+      if (sporadic() < (options.rejectFraction ?? 0)) return options.rejectHintMs ?? 0;
       return undefined;
     }
     return Math.ceil(((1 - tokens) * 1000) / options.ratePerSec);
