@@ -69,27 +69,20 @@ export function parseHttpDate(text: string): number | undefined {
   // The weekday name is optional here and never checked against the date.
   const first = tokens[0];
   const rest = first !== undefined && isLetter(first.charCodeAt(0)) ? tokens.slice(1) : tokens;
-  if (rest.length === 7 && rest[6]?.toUpperCase() === 'GMT') {
-    const [day, mon, year, hour, minute, second] = rest;
-    return toEpochMs(
-      number(year),
-      month(mon),
-      number(day),
-      number(hour),
-      number(minute),
-      number(second),
-    );
-  }
-  if (rest.length === 6) {
+  // IMF-fixdate and RFC 850: day month year time GMT; asctime: month day time year.
+  let fields: (string | undefined)[];
+  if (rest.length === 7 && rest[6]?.toUpperCase() === 'GMT') fields = rest;
+  else if (rest.length === 6) {
     const [mon, day, hour, minute, second, year] = rest;
-    return toEpochMs(
-      number(year),
-      month(mon),
-      number(day),
-      number(hour),
-      number(minute),
-      number(second),
-    );
-  }
-  return undefined;
+    fields = [day, mon, year, hour, minute, second];
+  } else return undefined;
+  const [day, mon, year, hour, minute, second] = fields;
+  return toEpochMs(
+    number(year),
+    month(mon),
+    number(day),
+    number(hour),
+    number(minute),
+    number(second),
+  );
 }
