@@ -1,3 +1,5 @@
+import { isDigit } from './charCodes.js';
+
 /** Milliseconds per Go duration unit (`time.ParseDuration` units). */
 const UNIT_MS: ReadonlyMap<string, number> = new Map([
   ['ns', 1e-6],
@@ -12,8 +14,6 @@ const UNIT_MS: ReadonlyMap<string, number> = new Map([
 
 /** The longest duration text parsed; real values (`1h2m3.5s`) are a few characters. */
 const MAX_DURATION_LENGTH = 64;
-
-const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /**
  * Parses a Go-style duration as OpenAI sends it in `x-ratelimit-reset-*` headers (`1s`, `6m0s`,

@@ -1,9 +1,10 @@
+import { isDigit } from './charCodes.js';
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** An HTTP-date is 29 characters (IMF-fixdate); anything much longer is not one. */
 const MAX_DATE_LENGTH = 40;
 
-const isDigit = (code: number) => code >= 48 && code <= 57;
 const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 const isSeparator = (char: string) => char === ' ' || char === ',' || char === '-' || char === ':';
 

@@ -1,3 +1,4 @@
+import { isDigit } from './charCodes.js';
 import { parseGoDurationMs } from './goDuration.js';
 
 /** The phrases servers put before a wait in their error messages. */
@@ -26,7 +27,6 @@ const UNIT_WORDS: ReadonlyMap<string, number> = new Map([
 /** Only the start of a message is searched; server messages put the wait in the first sentences. */
 const SEARCHED_LENGTH = 4096;
 
-const isDigit = (code: number) => code >= 48 && code <= 57;
 const isLetter = (code: number) => code >= 97 && code <= 122;
 const isDurationChar = (char: string, code: number) =>
   isDigit(code) || isLetter(code) || char === '.' || char === '\u00b5' || char === '\u03bc';

@@ -1,3 +1,4 @@
+import { isDigit } from './charCodes.js';
 import { causeChain, isErrorLike, readHeader, readHttpParts } from './errorShape.js';
 import { parseGoDurationMs } from './goDuration.js';
 import { parseHttpDate } from './httpDate.js';
@@ -8,8 +9,6 @@ export const MAX_RETRY_AFTER_MS = 86_400_000;
 
 /** Header values longer than this are no wait hint (a real one is a few characters). */
 const MAX_HINT_LENGTH = 64;
-
-const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /** Parses `12`, `1.5`, ` 0 ` (digits, an optional fraction); `undefined` for anything else. */
 function parseDecimal(text: string | undefined): number | undefined {
