@@ -55,6 +55,16 @@ export class CallState {
     return this.real.signal;
   }
 
+  /**
+   * A call of its own for attempt `attempt` of a hedge round, with this call's tokens: the stages inside the hedging stage see it as the call, so one attempt of the round
+   * can be aborted alone. The hedging stage aborts it when this call aborts.
+   */
+  branch(attempt: number): CallState {
+    const branch = new CallState(this.tokens);
+    branch.attempt = attempt;
+    return branch;
+  }
+
   /** Calls `listener` once when the call aborts. */
   addEventListener(_type: 'abort', listener: AbortListener, _options?: unknown): void {
     if (this.listeners === undefined) this.listeners = [listener];

@@ -10,10 +10,11 @@ import {
 } from 'cockatiel';
 import { BreakerStage, type CircuitStateName } from './breakerStage.js';
 import { BulkheadStage } from './bulkheadStage.js';
-import { CallState, HOLD_UNTIL, type LlmCallContext } from './callState.js';
+import { CallState, callStateOf, HOLD_UNTIL, type LlmCallContext } from './callState.js';
 import { describeValue } from './describeValue.js';
 import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
 import { PolicyEvents } from './events.js';
+import { HedgeStage } from './hedgeStage.js';
 import { type PolicyOptions, validatePolicyOptions } from './options.js';
 import { RateLimitGate } from './rateLimitGate.js';
 import { RateLimitStage } from './rateLimitStage.js';
@@ -75,7 +76,7 @@ function parseExecuteOptions(options: unknown): ExecuteOptions {
 /**
  * A resilience pipeline for LLM calls: a cockatiel-compatible policy (it composes inside
  * cockatiel's `wrap()`) made of the stages its options name, outermost first: bulkhead, total
- * timeout, retry, rate-limit gate, circuit breaker, attempt timeout. Build one with
+ * timeout, retry, hedging, rate-limit gate, circuit breaker, attempt timeout. Build one with
  * {@link createPolicy}; share it between calls, since its breaker, bulkhead and gate are shared
  * state by design.
  */
@@ -95,7 +96,8 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
   readonly onFailure = this.failureEmitter.addListener;
   private readonly pipeline: IPolicy<IDefaultPolicyContext>;
   private readonly breaker: BreakerStage | undefined;
-  private readonly retries: boolean;
+  /** Whether a stage numbers the attempts (retry, hedging); otherwise every call has one. */
+  private readonly counts: boolean;
   /** Whether the call can abort without a caller signal: it has a total timeout. */
   private readonly abortable: boolean;
   /** Whether the attempt-timeout stage gives each attempt a real signal of its own. */
@@ -103,7 +105,8 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
 
   /** Validates `options` (a TypeError names a bad option and its value) and builds the stages. */
   constructor(options: PolicyOptions = {}) {
-    const { retry, timeout, circuitBreaker, bulkhead, rateLimit } = validatePolicyOptions(options);
+    const { retry, timeout, circuitBreaker, bulkhead, hedge, rateLimit } =
+      validatePolicyOptions(options);
     this.name = options.name ?? 'policy';
     const stages: IPolicy<IDefaultPolicyContext>[] = [];
     const breaker = circuitBreaker ? new BreakerStage(circuitBreaker, this) : undefined;
@@ -131,13 +134,14 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
         new RetryStage(retry, this, breaker, gate !== undefined) as IPolicy<IDefaultPolicyContext>,
       );
     }
+    if (hedge) stages.push(new HedgeStage(hedge, this) as IPolicy<IDefaultPolicyContext>);
     if (gate) stages.push(new RateLimitStage(gate));
     if (breaker) stages.push(breaker);
     if (attemptMs !== undefined) stages.push(new TimeoutStage('attempt', attemptMs, this));
     this.pipeline = stages.length === 0 ? noop : wrap(...stages);
     this.breaker = breaker;
     this.circuitBreaker = breaker?.policy;
-    this.retries = retry !== undefined && retry !== false;
+    this.counts = Boolean(retry) || Boolean(hedge);
     this.abortable = totalMs !== undefined;
     this.attemptSignals = attemptMs !== undefined;
   }
@@ -220,18 +224,21 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
   }
 
   /**
-   * `fn` as the pipeline calls it. With a retry stage and an attempt timeout, the context wrap()
-   * merges already holds a real signal and the attempt; otherwise `fn` gets the call's real
-   * signal and the attempt the call counts.
+   * `fn` as the pipeline calls it. With a stage that numbers attempts (retry, hedging) and an
+   * attempt timeout, the context wrap() merges already holds a real signal and the attempt.
+   * Otherwise `fn` gets the attempt timeout's signal and attempt 1, or a real signal of the call
+   * the innermost stage passed on (the attempt's own under hedging) and the attempt it counts.
    */
   private adapt<T>(fn: PolicyFn<T>, call: CallState): PipelineFn<T> {
-    if (this.retries && this.attemptSignals) return fn as PipelineFn<T>;
+    if (this.counts && this.attemptSignals) return fn as PipelineFn<T>;
     return (context) => {
-      if (!this.retries) call.attempt = 1;
-      return fn({
-        signal: this.attemptSignals ? context.signal : call.realSignal(),
-        attempt: call.attempt,
-      });
+      if (this.attemptSignals) {
+        call.attempt = 1;
+        return fn({ signal: context.signal, attempt: 1 });
+      }
+      const state = callStateOf(context.signal);
+      if (!this.counts) state.attempt = 1;
+      return fn({ signal: state.realSignal(), attempt: state.attempt });
     };
   }
 

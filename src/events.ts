@@ -26,6 +26,16 @@ export interface PolicyEventMap {
     /** Why the attempt failed. */
     reason: ErrorClassification;
   };
+  /**
+   * An attempt was slow to answer: the hedging stage started attempt `attempt` beside it, after
+   * `delayMs`.
+   */
+  hedge: {
+    /** The attempt it started, counting from 1. */
+    attempt: number;
+    /** From the start of the round's first attempt to this one, in ms. */
+    delayMs: number;
+  };
   /** The call failed and will not be retried; `why` says what stopped it. */
   giveUp: {
     /** Attempts made, the failed last one included. */

@@ -20,6 +20,7 @@ export {
   type CircuitBreakerOptions,
   type ConsecutiveBreakerOptions,
   type HalfOpenOptions,
+  type HedgeOptions,
   MAX_TIMER_MS,
   type PolicyOptions,
   type RetryOptions,

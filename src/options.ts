@@ -27,6 +27,17 @@ export interface TimeoutOptions {
   totalMs?: number;
 }
 
+/** The hedging stage's options (`createPolicy({ hedge })`). */
+export interface HedgeOptions {
+  /**
+   * How long an attempt may go unanswered before another attempt of the same request starts
+   * beside it, in ms (0 starts them all at once). Pick about the p95 latency of a healthy call.
+   */
+  delayMs: number;
+  /** Extra attempts a slow attempt may get, one every `delayMs`. An integer >= 1; default 1. */
+  maxHedges?: number;
+}
+
 /** When the circuit breaker lets a trial call through after opening. */
 export interface HalfOpenOptions {
   /** How long the breaker stays open the first time, in ms. */
@@ -67,8 +78,8 @@ export interface BulkheadOptions {
 
 /**
  * Options of {@link createPolicy}. A stage left out or set to `false` is not in the pipeline.
- * Stage order, outermost first: bulkhead, total timeout, retry, rate-limit gate, circuit
- * breaker, attempt timeout.
+ * Stage order, outermost first: bulkhead, total timeout, retry, hedging, rate-limit gate,
+ * circuit breaker, attempt timeout.
  */
 export interface PolicyOptions {
   /** Carried in every event as `policy`. Default `'policy'`. */
@@ -81,6 +92,11 @@ export interface PolicyOptions {
   circuitBreaker?: CircuitBreakerOptions | false;
   /** Limits the calls running and waiting at once. Default: no bulkhead. */
   bulkhead?: BulkheadOptions | false;
+  /**
+   * Starts another attempt beside one that is slow to answer, and keeps the first success.
+   * Each extra attempt is a request the server bills. Default: no hedging.
+   */
+  hedge?: HedgeOptions | false;
   /**
    * Paces calls after 429s and within fixed budgets, shared by every call of the policy.
    * Default: no rate-limit gate (`{}` turns on the adaptive gate alone).
@@ -151,7 +167,11 @@ const BULKHEAD: Schema = {
   maxConcurrent: { check: count(1) },
   maxQueued: { check: countOrInfinity(0) },
 };
-const STAGES = ['retry', 'timeout', 'circuitBreaker', 'bulkhead', 'rateLimit'] as const;
+const HEDGE: Schema = {
+  delayMs: { check: millis(0) },
+  maxHedges: { check: count(1), optional: true },
+};
+const STAGES = ['retry', 'timeout', 'circuitBreaker', 'bulkhead', 'hedge', 'rateLimit'] as const;
 const TOP_LEVEL = ['name', ...STAGES];
 
 function fail(path: string, expected: string, value: unknown): never {
@@ -224,8 +244,9 @@ function checkBreaker(value: unknown): void {
  * Checks policy options and returns them unchanged. Throws a TypeError naming the option path
  * (e.g. `retry.maxRetries`) and the value given for an unknown option (also inside a stage), a
  * missing or mistyped value, a negative, NaN, non-integer or infinite-where-not-allowed number,
- * `bulkhead.maxConcurrent` 0, `timeout.attemptMs` > `timeout.totalMs` or
- * `retry.maxDelayMs` < `retry.initialDelayMs`.
+ * `bulkhead.maxConcurrent` 0, `timeout.attemptMs` > `timeout.totalMs`,
+ * `retry.maxDelayMs` < `retry.initialDelayMs` or `hedge.delayMs` >= `timeout.attemptMs` (the
+ * attempt would time out before its hedge started).
  */
 export function validatePolicyOptions(options: unknown): PolicyOptions {
   if (!isPlainObject(options)) fail('options', 'an object', options);
@@ -239,7 +260,7 @@ export function validatePolicyOptions(options: unknown): PolicyOptions {
   if (options.name !== undefined && typeof options.name !== 'string') {
     fail('name', 'a string', options.name);
   }
-  const { retry, timeout, circuitBreaker, bulkhead, rateLimit } = options;
+  const { retry, timeout, circuitBreaker, bulkhead, hedge, rateLimit } = options;
   if (retry !== undefined && retry !== false) {
     const r = checkStage('retry', retry, RETRY);
     const { initialDelayMs, maxDelayMs } = r as { initialDelayMs: number; maxDelayMs: number };
@@ -253,6 +274,15 @@ export function validatePolicyOptions(options: unknown): PolicyOptions {
   }
   if (circuitBreaker !== undefined && circuitBreaker !== false) checkBreaker(circuitBreaker);
   if (bulkhead !== undefined && bulkhead !== false) checkStage('bulkhead', bulkhead, BULKHEAD);
+  if (hedge !== undefined && hedge !== false) {
+    const { delayMs } = checkStage('hedge', hedge, HEDGE) as { delayMs: number };
+    const attemptMs = isPlainObject(timeout) ? timeout.attemptMs : undefined;
+    if (typeof attemptMs === 'number' && delayMs >= attemptMs) {
+      throw new TypeError(
+        `hedge.delayMs must be < timeout.attemptMs (${attemptMs}), got ${delayMs}: the attempt would time out before its hedge started`,
+      );
+    }
+  }
   if (rateLimit !== undefined && rateLimit !== false) validateRateLimitOptions(rateLimit);
   return options as PolicyOptions;
 }

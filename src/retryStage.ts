@@ -17,7 +17,7 @@ import { neverAbortedSignal, sleep } from './signals.js';
 type JitterState = [number, number];
 
 /**
- * The retry stage: retries a failed attempt up to `maxRetries` times, written as a
+ * The retry stage: retries a failed attempt (or hedge round) up to `maxRetries` times, written as a
  * cockatiel-compatible policy because cockatiel's retry sleeps through an abort and then starts
  * another attempt. Here an abort (the caller's, or the total timeout) ends a backoff sleep at once
  * and no attempt follows.
@@ -56,12 +56,14 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
   ): Promise<T> {
     const call = callStateOf(signal);
     let jitter: JitterState | undefined;
-    for (let attempt = 1; ; attempt++) {
-      call.attempt = attempt;
+    for (let round = 1; ; round++) {
+      // One attempt a round, or several with the hedging stage inside: `call.attempt` numbers them.
+      const first = ++call.attempt;
       const startedAt = Date.now();
       try {
-        return await fn({ signal, attempt });
+        return await fn({ signal, attempt: first });
       } catch (error) {
+        const attempt = call.attempt;
         if (signal.aborted) throw error;
         const now = Date.now();
         const reason = classifyOpenAIError(error);
@@ -74,10 +76,10 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
         const openBreaker = this.openBreakerOf(error);
         if (openBreaker !== undefined) {
           waitMs = delayMs = Math.max(0, openBreaker.halfOpenAt - now);
-          if (attempt > maxRetries) why = 'max_retries';
+          if (round > maxRetries) why = 'max_retries';
         } else if (!(shouldRetry === undefined ? reason.retryable : shouldRetry(reason, error))) {
           why = 'not_retryable';
-        } else if (attempt > maxRetries) {
+        } else if (round > maxRetries) {
           why = 'max_retries';
         } else if (hint !== undefined && hint > maxRetryAfterMs) {
           why = 'retry_after_too_long';

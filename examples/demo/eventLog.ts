@@ -57,6 +57,8 @@ function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): strin
   switch (name) {
     case 'retry':
       return `attempt ${f.attempt} failed (${reason(f.reason as ErrorClassification)}), retrying in ${f.delayMs} ms`;
+    case 'hedge':
+      return `attempt still unanswered after ${f.delayMs} ms: attempt ${f.attempt} started beside it`;
     case 'giveUp':
       return `gave up after ${f.attempts} attempt(s): ${reason(f.reason as ErrorClassification)} (${f.why})`;
     case 'timeout':

@@ -22,9 +22,10 @@ export interface StreamTimeoutOptions {
 
 /**
  * Options of a stream policy: those of `createPolicy`, except that `timeout` holds the stream's
- * timeouts (`firstTokenMs` takes the place of `attemptMs`).
+ * timeouts (`firstTokenMs` takes the place of `attemptMs`) and that streams are not hedged (the
+ * stream of an attempt that lost the race would already be the consumer's).
  */
-export interface StreamPolicyOptions extends Omit<PolicyOptions, 'timeout'> {
+export interface StreamPolicyOptions extends Omit<PolicyOptions, 'timeout' | 'hedge'> {
   /** The first-token, idle and total timeouts. Default: none. */
   timeout?: StreamTimeoutOptions | false;
 }
@@ -51,14 +52,19 @@ function finite(value: unknown): number | undefined {
 
 /**
  * Checks the stream's timeouts (a TypeError names the option and the value given: an unknown
- * name, a value that is not a duration > 0 or Infinity, `firstTokenMs` > `totalMs`) and splits the
- * options into the pipeline's (checked by `createPolicy`) and the stream's own.
+ * name, a value that is not a duration > 0 or Infinity, `firstTokenMs` > `totalMs`, any `hedge`)
+ * and splits the options into the pipeline's (checked by `createPolicy`) and the stream's own.
  */
 export function resolveStreamPolicyOptions(options: unknown): ResolvedStreamPolicyOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`options must be an object, got ${describeValue(options)}`);
   }
   const { timeout, ...rest } = options as StreamPolicyOptions;
+  if ('hedge' in rest) {
+    throw new TypeError(
+      `hedge is not a stream policy option (streams are not hedged), got ${describeValue(rest.hedge)}`,
+    );
+  }
   const pipeline: PolicyOptions = rest;
   const resolved: ResolvedStreamPolicyOptions = { pipeline };
   if (timeout === undefined || timeout === false) return resolved;
