@@ -27,7 +27,7 @@ export interface ClassifyOptions {
 }
 
 /** API codes and types (error body `code`, then `type`) and the kind each one means. */
-const KIND_BY_CODE: ReadonlyMap<string, ErrorKind> = new Map([
+const KIND_BY_CODE: ReadonlyMap<string | undefined, ErrorKind> = new Map([
   ['insufficient_quota', 'quota'],
   ['credit_balance_exhausted', 'quota'],
   ['billing_hard_limit_reached', 'quota'],
@@ -54,7 +54,10 @@ const KIND_BY_CODE: ReadonlyMap<string, ErrorKind> = new Map([
 ]);
 
 /** Codes that mean an exhausted balance whatever the status. */
-const QUOTA_CODES = new Set(['credit_balance_exhausted', 'billing_hard_limit_reached']);
+const QUOTA_CODES: ReadonlySet<string | undefined> = new Set([
+  'credit_balance_exhausted',
+  'billing_hard_limit_reached',
+]);
 
 /** The kind of the remaining 4xx statuses that have one of their own. */
 const KIND_BY_CLIENT_STATUS: ReadonlyMap<number, ErrorKind> = new Map([
@@ -123,12 +126,13 @@ function isAbort(error: unknown): boolean {
 
 /** Whether an abort came from a timeout: its causes, or the reason of the call's signal. */
 function abortedByTimeout(error: unknown, signal: unknown): boolean {
-  if (causeChain(error).slice(1).some(isTimeoutError)) return true;
+  if (causeChain(error).some(isTimeoutError)) return true;
   // cockatiel's timeout policy rejects with a TaskCancelledError of its own wording.
   if (readField(error, 'isTaskCancelledError') === true) {
     if (readString(error, 'message')?.startsWith('Operation timed out') === true) return true;
   }
-  return readField(signal, 'aborted') === true && isTimeoutError(readField(signal, 'reason'));
+  // A signal's reason stays undefined until it aborts.
+  return isTimeoutError(readField(signal, 'reason'));
 }
 
 /**
@@ -145,10 +149,7 @@ function isLocalRejection(error: unknown): boolean {
 }
 
 function kindFromCodes(parts: HttpErrorParts): ErrorKind | undefined {
-  return (
-    (parts.code === undefined ? undefined : KIND_BY_CODE.get(parts.code)) ??
-    (parts.type === undefined ? undefined : KIND_BY_CODE.get(parts.type))
-  );
+  return KIND_BY_CODE.get(parts.code) ?? KIND_BY_CODE.get(parts.type);
 }
 
 function mentionsOverloaded(message: string | undefined): boolean {
@@ -158,10 +159,8 @@ function mentionsOverloaded(message: string | undefined): boolean {
 function kindFromStatus(status: number, parts: HttpErrorParts): ErrorKind {
   const fromCodes = kindFromCodes(parts);
   const isCode = (code: string) => parts.code === code || parts.type === code;
-  if (
-    (parts.code !== undefined && QUOTA_CODES.has(parts.code)) ||
-    ((status === 429 || status === 402) && isCode('insufficient_quota'))
-  ) {
+  // A 402 is quota whatever its code (KIND_BY_CLIENT_STATUS below); a 429 needs the code.
+  if (QUOTA_CODES.has(parts.code) || (status === 429 && isCode('insufficient_quota'))) {
     return 'quota';
   }
   if (status === 429) return 'rate_limit';
@@ -173,14 +172,13 @@ function kindFromStatus(status: number, parts: HttpErrorParts): ErrorKind {
       mentionsOverloaded(parts.serverMessage);
     return overloaded ? 'overloaded' : 'server';
   }
+  if (status < 400) return 'unknown';
   if (status === 400) {
     if (isCode('context_length_exceeded')) return 'context_length';
     if (isCode('content_filter')) return 'content_filter';
     return 'bad_request';
   }
-  const byStatus = KIND_BY_CLIENT_STATUS.get(status);
-  if (byStatus !== undefined) return byStatus;
-  return status >= 400 ? 'bad_request' : 'unknown';
+  return KIND_BY_CLIENT_STATUS.get(status) ?? 'bad_request';
 }
 
 /** An SDK error without a status: an SSE error payload, a connection error or an SDK timeout. */
@@ -194,12 +192,9 @@ function kindWithoutStatus(parts: HttpErrorParts): ErrorKind {
 }
 
 function classifyHttp(parts: HttpErrorParts): ErrorClassification {
+  // readHttpParts gives parts without a status only for the SDK shape.
   const kind =
-    parts.status !== undefined
-      ? kindFromStatus(parts.status, parts)
-      : parts.sdkShape
-        ? kindWithoutStatus(parts)
-        : 'unknown';
+    parts.status === undefined ? kindWithoutStatus(parts) : kindFromStatus(parts.status, parts);
   const message =
     parts.serverMessage !== undefined && parts.serverMessage.length > 0
       ? safeText(parts.serverMessage)

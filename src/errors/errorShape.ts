@@ -24,8 +24,7 @@ export function readString(value: unknown, key: string): string | undefined {
 export function readCode(value: unknown, key: string): string | undefined {
   const field = readField(value, key);
   if (typeof field === 'string') return field;
-  if (typeof field === 'number' && Number.isFinite(field)) return String(field);
-  return undefined;
+  return Number.isFinite(field) ? String(field) : undefined;
 }
 
 /** Whether `value` has an own property `key`, without letting a proxy trap throw. */
@@ -45,7 +44,6 @@ export function constructorName(value: unknown): string | undefined {
 
 /** Whether `value` is an Error (any subclass, any realm), by its built-in tag rather than `instanceof`. */
 export function isErrorLike(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
   try {
     return Object.prototype.toString.call(value) === '[object Error]';
   } catch {
@@ -80,7 +78,7 @@ export function readHeader(headers: unknown, name: string): string | undefined {
     try {
       raw = get.call(headers, name);
     } catch {
-      raw = undefined;
+      // A throwing `get` reads as a missing header.
     }
   } else {
     raw = readField(headers, name);
@@ -89,9 +87,9 @@ export function readHeader(headers: unknown, name: string): string | undefined {
   try {
     if (Array.isArray(raw)) raw = raw[0];
   } catch {
-    return undefined;
+    // An unreadable array stays an object, which is no header value.
   }
-  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+  if (Number.isFinite(raw)) return String(raw);
   return typeof raw === 'string' ? raw : undefined;
 }
 
@@ -102,12 +100,9 @@ function scanHeaderRecord(headers: object, name: string): unknown {
   } catch {
     return undefined;
   }
-  const limit = Math.min(keys.length, MAX_SCANNED_HEADER_KEYS);
-  for (let i = 0; i < limit; i++) {
-    const key = keys[i];
-    if (key !== undefined && key.length === name.length && key.toLowerCase() === name) {
-      return readField(headers, key);
-    }
+  for (const key of keys.slice(0, MAX_SCANNED_HEADER_KEYS)) {
+    // The length check first: a megabyte key is never lower-cased.
+    if (key.length === name.length && key.toLowerCase() === name) return readField(headers, key);
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { causeChain, constructorName, readField, readString } from './errorShape.js';
 
 /** Socket and fetch error codes that mean the connection failed or broke. */
-const CONNECTION_CODES = new Set([
+const CONNECTION_CODES: ReadonlySet<string | undefined> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -21,7 +21,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /** Socket and fetch error codes that mean a network-level timeout. */
-const TIMEOUT_CODES = new Set([
+const TIMEOUT_CODES: ReadonlySet<string | undefined> = new Set([
   'ETIMEDOUT',
   'ESOCKETTIMEDOUT',
   'UND_ERR_CONNECT_TIMEOUT',
@@ -30,13 +30,17 @@ const TIMEOUT_CODES = new Set([
 ]);
 
 /** undici's error classes for timeouts (their `name`). */
-const TIMEOUT_NAMES = new Set(['ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError']);
+const TIMEOUT_NAMES: ReadonlySet<string | undefined> = new Set([
+  'ConnectTimeoutError',
+  'HeadersTimeoutError',
+  'BodyTimeoutError',
+]);
 
 /**
  * The messages of the `TypeError` that `fetch` rejects with when the network fails: undici
  * (`fetch failed`, `terminated` when the body breaks off), Chromium, WebKit, Firefox.
  */
-const FETCH_FAILURE_MESSAGES = new Set([
+const FETCH_FAILURE_MESSAGES: ReadonlySet<string | undefined> = new Set([
   'fetch failed',
   'terminated',
   'Failed to fetch',
@@ -48,10 +52,10 @@ const FETCH_FAILURE_MESSAGES = new Set([
 /** The kind told by the error's own code or class alone. */
 function directKind(error: unknown): 'connection' | 'timeout' | undefined {
   const code = readString(error, 'code');
-  if (code !== undefined && TIMEOUT_CODES.has(code)) return 'timeout';
-  if (code !== undefined && CONNECTION_CODES.has(code)) return 'connection';
+  if (TIMEOUT_CODES.has(code)) return 'timeout';
+  if (CONNECTION_CODES.has(code)) return 'connection';
   for (const name of [readString(error, 'name'), constructorName(error)]) {
-    if (name !== undefined && TIMEOUT_NAMES.has(name)) return 'timeout';
+    if (TIMEOUT_NAMES.has(name)) return 'timeout';
     if (name === 'SocketError') return 'connection';
   }
   return undefined;
@@ -66,10 +70,10 @@ function directKind(error: unknown): 'connection' | 'timeout' | undefined {
 export function networkErrorKind(error: unknown): 'connection' | 'timeout' | undefined {
   const direct = directKind(error);
   if (direct !== undefined) return direct;
-  const message = readString(error, 'message');
-  if (readField(error, 'name') !== 'TypeError' || message === undefined) return undefined;
-  if (!FETCH_FAILURE_MESSAGES.has(message)) return undefined;
-  for (const cause of causeChain(error).slice(1)) {
+  if (readField(error, 'name') !== 'TypeError') return undefined;
+  if (!FETCH_FAILURE_MESSAGES.has(readString(error, 'message'))) return undefined;
+  // The chain starts with `error` itself, whose code and class told nothing above.
+  for (const cause of causeChain(error)) {
     const kind = directKind(cause);
     if (kind !== undefined) return kind;
   }

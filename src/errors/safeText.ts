@@ -17,7 +17,7 @@ export function safeText(text: string, maxLength = MAX_MESSAGE_LENGTH): string {
   let out = '';
   for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
-    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? ' ' : text.charAt(i);
+    out += code <= 0x1f || (code >= 0x7f && code <= 0x9f) ? ' ' : text.charAt(i);
   }
   return (end < text.length ? `${out}…` : out).replace(SECRET, '$1[redacted]');
 }

@@ -4,6 +4,7 @@ import {
   bulkhead,
   ConsecutiveBreaker,
   circuitBreaker,
+  HydratingCircuitError,
   handleAll,
   IsolatedCircuitError,
   TaskCancelledError,
@@ -164,7 +165,11 @@ describe('classifyOpenAIError by status and code', () => {
     [422, undefined, 'unprocessable'],
     [405, undefined, 'bad_request'],
     [413, undefined, 'bad_request'],
+    [499, undefined, 'bad_request'],
+    [400, { code: 'insufficient_quota' }, 'bad_request'],
+    [500, { code: 'insufficient_quota' }, 'server'],
     [302, undefined, 'unknown'],
+    [399, undefined, 'unknown'],
   ])('status %d with %j is %s', (status, error, kind) => {
     const result = http(status, error);
     expect(result.kind).toBe(kind);
@@ -330,6 +335,7 @@ describe('classifyOpenAIError on timeouts and aborts', () => {
       breakerFailure: false,
     });
     expect(classifyOpenAIError(new IsolatedCircuitError()).kind).toBe('aborted');
+    expect(classifyOpenAIError(new HydratingCircuitError()).kind).toBe('aborted');
 
     const gate = bulkhead(1, 0);
     let release = () => {};
@@ -574,5 +580,123 @@ describe('classifyOpenAIError never throws', () => {
     const result = classifyOpenAIError(value, options);
     expect(ERROR_KINDS).toContain(result.kind);
     expect(typeof result.message).toBe('string');
+  });
+});
+
+describe('classifyOpenAIError on SDK errors whose class a bundler renamed', () => {
+  /** The error as a minifier leaves it: same fields, another class name. */
+  const renamed = <T extends object>(error: T): T =>
+    Object.defineProperty(error, 'constructor', { value: class e {} });
+
+  for (const sdk of SDK_MAJORS) {
+    it(`openai ${sdk.major}: abort, connection and timeout are told by their fixed messages`, () => {
+      expect(classifyOpenAIError(renamed(new sdk.errors.APIUserAbortError()))).toMatchObject({
+        kind: 'aborted',
+        message: 'e: Request was aborted.',
+      });
+      const refused = new TypeError('fetch failed', { cause: withCode('ECONNREFUSED') });
+      expect(
+        classifyOpenAIError(renamed(new sdk.errors.APIConnectionError({ cause: refused }))),
+      ).toMatchObject({ kind: 'connection', message: 'Connection error.' });
+      expect(
+        classifyOpenAIError(renamed(new sdk.errors.APIConnectionTimeoutError())),
+      ).toMatchObject({ kind: 'timeout', message: 'Request timed out.' });
+    });
+
+    it(`openai ${sdk.major}: the class name wins over a custom message`, () => {
+      const timeout = new sdk.errors.APIConnectionTimeoutError({ message: 'took too long' });
+      expect(classifyOpenAIError(timeout).kind).toBe('timeout');
+      const connection = new sdk.errors.APIConnectionError({
+        message: 'Request timed out at the proxy',
+      });
+      expect(classifyOpenAIError(connection).kind).toBe('connection');
+    });
+  }
+
+  it('"Request was aborted." is an abort only for the SDK shape without a status', () => {
+    const shaped = { status: undefined, headers: undefined, error: undefined };
+    expect(classifyOpenAIError({ ...shaped, message: 'Request was aborted.' }).kind).toBe(
+      'aborted',
+    );
+    expect(
+      classifyOpenAIError({ ...shaped, status: 500, message: 'Request was aborted.' }),
+    ).toMatchObject({ kind: 'server', message: 'Request was aborted.' });
+    expect(classifyOpenAIError(new Error('Request was aborted.')).kind).toBe('unknown');
+    expect(classifyOpenAIError({ ...shaped, message: 'Request was aborted' }).kind).toBe(
+      'connection',
+    );
+  });
+
+  it('an SDK-shaped error with neither status nor message is a connection error', () => {
+    expect(
+      classifyOpenAIError({ status: undefined, headers: undefined, error: undefined }),
+    ).toMatchObject({ kind: 'connection', message: 'HTTP error without a message' });
+  });
+});
+
+describe('classifyOpenAIError details', () => {
+  it('an SSE payload with unknown codes is unknown, with its message', () => {
+    expect(
+      classifyOpenAIError({ status: undefined, headers: {}, error: { message: 'something odd' } }),
+    ).toMatchObject({ kind: 'unknown', retryable: false, message: 'something odd' });
+  });
+
+  it('x-should-retry: true needs a status: it does not make an SSE payload retryable', () => {
+    const headers = new Headers({ 'x-should-retry': 'true' });
+    expect(
+      classifyOpenAIError({ status: undefined, headers, error: { message: 'odd' } }),
+    ).toMatchObject({ kind: 'unknown', retryable: false });
+  });
+
+  it('an empty server message is replaced by the status', () => {
+    expect(
+      classifyOpenAIError({ status: 500, headers: new Headers(), error: { message: '' } }).message,
+    ).toBe('HTTP 500 without a message');
+  });
+
+  it('labels an error by its name, else its class, else Error', () => {
+    expect(classifyOpenAIError(Object.assign(new Error('x'), { name: 'CustomName' })).message).toBe(
+      'CustomName: x',
+    );
+    class HttpFailure extends Error {}
+    expect(classifyOpenAIError(new HttpFailure('x')).message).toBe('HttpFailure: x');
+    expect(classifyOpenAIError({ message: 'hi' }).message).toBe('Object: hi');
+    expect(classifyOpenAIError(Object.assign(Object.create(null), { message: 'hi' })).message).toBe(
+      'Error: hi',
+    );
+    expect(classifyOpenAIError(new Error()).message).toBe('Error: ');
+    expect(classifyOpenAIError(Object.create(null)).message).toBe('non-error Error thrown');
+  });
+
+  it('names a thrown function by its name', () => {
+    function onChunk() {}
+    expect(classifyOpenAIError(onChunk)).toMatchObject({
+      kind: 'unknown',
+      message: 'non-error onChunk thrown',
+    });
+  });
+
+  it('an error without a message keeps its label alone', () => {
+    const bare = new RangeError('x');
+    Object.defineProperty(bare, 'message', { value: undefined });
+    expect(classifyOpenAIError(bare).message).toBe('RangeError');
+  });
+
+  it("only cockatiel's TaskCancelledError is a timeout by its wording", () => {
+    const abort = Object.assign(new Error('Operation timed out after 5ms'), { name: 'AbortError' });
+    expect(classifyOpenAIError(abort).kind).toBe('aborted');
+    expect(classifyOpenAIError({ isTaskCancelledError: true }).kind).toBe('aborted');
+    expect(
+      classifyOpenAIError({ isTaskCancelledError: true, message: 'Operation timed out after 5ms' })
+        .kind,
+    ).toBe('timeout');
+  });
+
+  it('an undefined error with a signal that did not abort is unknown, not aborted', () => {
+    const signal = new AbortController().signal;
+    expect(classifyOpenAIError(undefined, { signal })).toMatchObject({
+      kind: 'unknown',
+      message: 'undefined thrown',
+    });
   });
 });
