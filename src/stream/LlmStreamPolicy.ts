@@ -118,7 +118,8 @@ export class LlmStreamPolicy {
     const unlink = (): void => {
       for (const signal of sources) signal.removeEventListener('abort', forward);
     };
-    for (const signal of sources) signal.addEventListener('abort', forward, { once: true });
+    // Removed once the attempt fails, or once its stream ends (an abort ends it).
+    for (const signal of sources) signal.addEventListener('abort', forward);
     const aborted = sources.find((signal) => signal.aborted);
     if (aborted !== undefined) controller.abort(aborted.reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -136,17 +137,16 @@ export class LlmStreamPolicy {
         () => fn({ signal: controller.signal, attempt }),
         controller.signal,
       );
-      const options = {
+      const stream = await guardStream(source, {
         controller,
+        idleMs: this.idleMs,
         onEnd: (report: StreamEndReport) => {
           streamEnded = true;
           unlink();
           call.end();
           this.streamEnded(report, call, attempt);
         },
-        ...(this.idleMs === undefined ? {} : { idleMs: this.idleMs }),
-      };
-      const stream = await guardStream(source, options);
+      });
       committed = true;
       call.stream = stream;
       // A stream that ended without any chunk had no first token.

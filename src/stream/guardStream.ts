@@ -31,9 +31,9 @@ export interface GuardStreamOptions<T = unknown> {
   /**
    * The longest wait, in milliseconds, for each chunk after the first token while the consumer
    * is asking for it (time the consumer spends between reads does not count). Default: no limit
-   * (also `Infinity`).
+   * (also `Infinity` or `undefined`).
    */
-  idleMs?: number;
+  idleMs?: number | undefined;
   /**
    * Which chunk is the first token: `guardStream` resolves once it has arrived, holding back the
    * chunks before it. Default {@link isFirstOutput}: any chunk but the Responses API's lifecycle
@@ -42,6 +42,16 @@ export interface GuardStreamOptions<T = unknown> {
   isFirstToken?: (chunk: T) => boolean;
   /** Called once when the stream ends after its first token, however it ends. Must not throw. */
   onEnd?: (report: StreamEndReport) => void;
+}
+
+/** What a {@link GuardedStream} is made with besides its source: the checked options. */
+interface GuardSettings {
+  readonly controller: AbortController;
+  /** Finite, or `undefined` for no limit. */
+  readonly idleMs: number | undefined;
+  readonly onEnd: ((report: StreamEndReport) => void) | undefined;
+  /** When `guardStream` was called (`Date.now()` scale). */
+  readonly startedAt: number;
 }
 
 /**
@@ -60,7 +70,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   #chunks = 0;
   #ended = false;
   #iterated = false;
-  #held: T[];
+  readonly #held: T[];
   #sourceDone: boolean;
   /** The error the next read throws, once. */
   #failure: StreamInterruptedError | undefined;
@@ -80,21 +90,22 @@ export class GuardedStream<T> implements AsyncIterable<T> {
     sourceIterable: AsyncIterable<T>,
     source: AsyncIterator<T>,
     opening: { held: T[]; sourceDone: boolean; answer: AnswerEndWatch },
-    options: GuardStreamOptions<T> & { controller: AbortController; startedAt: number },
+    settings: GuardSettings,
   ) {
     this.#sourceIterable = sourceIterable;
     this.#source = source;
     this.#held = opening.held;
     this.#sourceDone = opening.sourceDone;
     this.#answer = opening.answer;
-    this.#controller = options.controller;
-    this.#idleMs = options.idleMs;
-    this.#onEnd = options.onEnd;
-    this.#startedAt = options.startedAt;
+    this.#controller = settings.controller;
+    this.#idleMs = settings.idleMs;
+    this.#onEnd = settings.onEnd;
+    this.#startedAt = settings.startedAt;
     if (this.#sourceDone && this.#held.length === 0) {
       this.#end('completed');
     } else {
-      this.#controller.signal.addEventListener('abort', this.#onAbort, { once: true });
+      // Removed when the stream ends (its handler ends it).
+      this.#controller.signal.addEventListener('abort', this.#onAbort);
     }
   }
 
@@ -185,7 +196,6 @@ export class GuardedStream<T> implements AsyncIterable<T> {
 
   #end(outcome: StreamOutcome, error?: unknown): void {
     this.#ended = true;
-    this.#held = [];
     this.#controller.signal.removeEventListener('abort', this.#onAbort);
     const report: StreamEndReport = {
       chunks: this.#chunks,
@@ -250,24 +260,22 @@ export async function guardStream<T>(
     closeSource(iterator, controller, error);
     throw error;
   }
-  const settings: GuardStreamOptions<T> & { controller: AbortController; startedAt: number } = {
-    controller,
-    startedAt,
-  };
-  if (idleMs !== undefined && idleMs !== Number.POSITIVE_INFINITY) {
-    settings.idleMs = idleMs;
-  }
-  if (onEnd) {
-    settings.onEnd = onEnd;
-  }
-  return new GuardedStream(source, iterator, { held, sourceDone, answer }, settings);
+  return new GuardedStream(
+    source,
+    iterator,
+    { held, sourceDone, answer },
+    {
+      controller,
+      startedAt,
+      onEnd,
+      idleMs: idleMs === Number.POSITIVE_INFINITY ? undefined : idleMs,
+    },
+  );
 }
 
 /** Closes the connection behind a source the guard gives up on, without waiting for it. */
 function closeSource<T>(iterator: AsyncIterator<T>, controller: AbortController, reason: unknown) {
-  if (!controller.signal.aborted) {
-    controller.abort(reason);
-  }
+  controller.abort(reason); // does nothing to a controller already aborted
   try {
     Promise.resolve(iterator.return?.()).catch(() => undefined);
   } catch {

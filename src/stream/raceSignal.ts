@@ -25,7 +25,7 @@ export function raceSignal<T>(
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort); // onAbort removes it
     if (idleMs !== undefined) {
       timer = setTimeout(() => {
         cleanup();

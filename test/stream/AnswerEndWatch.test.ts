@@ -37,5 +37,27 @@ describe('AnswerEndWatch', () => {
     expect(watch([])).toBe(false);
     expect(watch(['text', 1, null, { type: 'message_start' }, { object: 'other' }])).toBe(false);
     expect(watch([{ object: 'chat.completion.chunk' }])).toBe(true);
+    expect(watch([undefined, 0n, Symbol('s'), false])).toBe(false);
+  });
+
+  it('takes a chunk whose choices include one finished as the end of a chat answer', () => {
+    const mixed = {
+      object: 'chat.completion.chunk',
+      choices: [...chat(null).choices, ...chat('stop').choices],
+    };
+    expect(watch([chat(null), mixed])).toBe(false);
+  });
+
+  it('does not take the usage chunk (no choices) for the end of the answer', () => {
+    const usage = { object: 'chat.completion.chunk', choices: [], usage: { total_tokens: 9 } };
+    expect(watch([chat(null), usage])).toBe(true);
+    expect(watch([chat('stop'), usage])).toBe(false);
+  });
+
+  it('reads past a null choice', () => {
+    expect(watch([{ object: 'chat.completion.chunk', choices: [null] }])).toBe(true);
+    expect(
+      watch([{ object: 'chat.completion.chunk', choices: [null, ...chat('stop').choices] }]),
+    ).toBe(false);
   });
 });

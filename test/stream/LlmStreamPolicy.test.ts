@@ -1,4 +1,5 @@
-import { BulkheadRejectedError } from 'cockatiel';
+import { getEventListeners } from 'node:events';
+import { BulkheadRejectedError, CircuitState } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { LlmStreamPolicy } from '../../src/stream/LlmStreamPolicy.js';
@@ -224,9 +225,9 @@ describe('LlmStreamPolicy', () => {
     const { chunks, error } = await reading;
     expect(chunks).toEqual(['a', 't200', 't400', 't600', 't800']);
     expect(error).toMatchObject({ chunks: 5, cause: { scope: 'total', timeoutMs: 1_000 } });
-    expect(events).toContainEqual([
-      'timeout',
-      { policy: 'stream', scope: 'total', timeoutMs: 1_000, attempt: 1 },
+    // Only the total timeout fired: the stream failing on it is no idle timeout.
+    expect(events.filter(([name]) => name === 'timeout')).toEqual([
+      ['timeout', { policy: 'stream', scope: 'total', timeoutMs: 1_000, attempt: 1 }],
     ]);
     expect(events.at(-1)).toMatchObject(['streamEnd', { outcome: 'failed', durationMs: 1_000 }]);
     const next = policy.execute(sdk.fn);
@@ -353,5 +354,115 @@ describe('LlmStreamPolicy', () => {
     await vi.advanceTimersByTimeAsync(3_600_000);
     sdk.at(0).source.end();
     expect(await reading).toEqual({ chunks: ['a'] });
+  });
+
+  it('tells the state of its circuit breaker, and never starts a request for a call aborted just before its attempt', async () => {
+    const policy = new LlmStreamPolicy({
+      circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 1_000 },
+    });
+    expect(policy.circuitState).toBe('closed');
+    const fn = vi.fn(async (_context: { signal: AbortSignal }): Promise<AsyncIterable<string>> => {
+      throw httpError(500);
+    });
+    await expect(policy.execute(fn)).rejects.toMatchObject({ status: 500 });
+    expect(policy.circuitState).toBe('open');
+    expect(policy.circuitBreaker?.state).toBe(CircuitState.Open);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The caller gives up as the breaker lets a probe through, before the attempt has begun.
+    const caller = new AbortController();
+    policy.events.on('halfOpen', () => caller.abort('stop'));
+    await expect(policy.execute(fn, caller.signal)).rejects.toBe('stop');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('has no circuit breaker unless asked for one', () => {
+    const policy = new LlmStreamPolicy();
+    expect(policy.circuitBreaker).toBeUndefined();
+    expect(policy.circuitState).toBe('closed');
+  });
+
+  it('rejects at once when the caller aborts, given as a bare signal, during a retry delay', async () => {
+    const policy = new LlmStreamPolicy({ retry: RETRY });
+    const fn = vi.fn(async (): Promise<AsyncIterable<string>> => {
+      throw httpError(500);
+    });
+    const caller = new AbortController();
+    const settled = vi.fn();
+    const done = policy.execute(fn, caller.signal).catch(settled);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(fn).toHaveBeenCalledTimes(1);
+    caller.abort('stop');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toHaveBeenCalledWith('stop');
+    await vi.advanceTimersByTimeAsync(1_000);
+    await done;
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('holds the bulkhead slot until the stream ends when execute is given { signal }', async () => {
+    const policy = new LlmStreamPolicy({ bulkhead: { maxConcurrent: 1, maxQueued: 0 } });
+    const sdk = sdkCalls<string>();
+    const pending = policy.execute(sdk.fn, { signal: new AbortController().signal });
+    await vi.advanceTimersByTimeAsync(0);
+    sdk.at(0).source.push('a');
+    const stream = await pending;
+    await expect(policy.execute(sdk.fn)).rejects.toBeInstanceOf(BulkheadRejectedError);
+    sdk.at(0).source.end();
+    expect(await drain(stream)).toEqual({ chunks: ['a'] });
+    const next = policy.execute(sdk.fn, {});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sdk.calls).toHaveLength(2);
+    sdk.at(1).source.end();
+    await drain(await next);
+  });
+
+  it.each([
+    [null, 'null'],
+    [[], 'an array'],
+    ['fast', '"fast"'],
+  ])('throws a TypeError at once for the second argument %j', (second, described) => {
+    const policy = new LlmStreamPolicy();
+    const fn = vi.fn(() => channel<string>().iterable);
+    expect(() => policy.execute(fn, second as never)).toThrow(
+      new TypeError(
+        `execute: the second argument must be an AbortSignal or { signal?, tokens? }, got ${described}`,
+      ),
+    );
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it("leaves the caller's signal alone once the call has failed: no listener, no late abort", async () => {
+    const policy = new LlmStreamPolicy({ retry: false });
+    const signals: AbortSignal[] = [];
+    const caller = new AbortController();
+    const failure = httpError(400);
+    const result = policy.execute(({ signal }) => {
+      signals.push(signal);
+      throw failure;
+    }, caller.signal);
+    await expect(result).rejects.toBe(failure);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    caller.abort('too late');
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
+  it("leaves the caller's signal alone once the stream has ended: no listener, no late abort", async () => {
+    const policy = new LlmStreamPolicy();
+    const events = recordEvents(policy);
+    const sdk = sdkCalls<string>();
+    const caller = new AbortController();
+    const pending = policy.execute(sdk.fn, { signal: caller.signal });
+    await vi.advanceTimersByTimeAsync(0);
+    sdk.at(0).source.push('a');
+    const stream = await pending;
+    sdk.at(0).source.end();
+    expect(await drain(stream)).toEqual({ chunks: ['a'] });
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    caller.abort('too late');
+    expect(sdk.at(0).signal.aborted).toBe(false);
+    expect(events.filter(([name]) => name === 'streamEnd')).toHaveLength(1);
   });
 });

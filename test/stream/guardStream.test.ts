@@ -359,4 +359,91 @@ describe('guardStream', () => {
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
     expect(onEnd).toHaveBeenCalledTimes(1);
   });
+
+  it('lets its iterator be taken once, and its return() answers done', async () => {
+    const controller = new AbortController();
+    const source = channel<number>();
+    source.push(1, 2);
+    const stream = await guardStream(source.iterable, { controller });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(
+      new TypeError('A guarded stream can be iterated only once.'),
+    );
+    expect(await iterator.next()).toEqual({ done: false, value: 1 });
+    expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+    expect(controller.signal.aborted).toBe(true);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('answers a read pending at release() with done, not with a chunk or an error', async () => {
+    const controller = new AbortController();
+    const source = channel<number>();
+    const onEnd = vi.fn();
+    source.push(1, 2);
+    const stream = await guardStream(source.iterable, { controller, onEnd });
+    const iterator = stream[Symbol.asyncIterator]();
+    // The held first chunk is taken at once, but the consumer releases before it arrives.
+    const heldRead = iterator.next();
+    stream.release();
+    expect(await heldRead).toEqual({ done: true, value: undefined });
+    expect(stream.chunks).toBe(0);
+    expect(onEnd).toHaveBeenCalledTimes(1);
+    expect(onEnd.mock.calls[0]?.[0]).toStrictEqual({
+      chunks: 0,
+      durationMs: 0,
+      outcome: 'released',
+    });
+  });
+
+  it('answers a read waiting on the source at release() with done', async () => {
+    const source = channel<number>();
+    source.push(1);
+    const stream = await guardStream(source.iterable, { idleMs: 100 });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 1 });
+    const waiting = iterator.next();
+    await vi.advanceTimersByTimeAsync(10);
+    stream.release();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(stream.chunks).toBe(1);
+    expect(source.state.returned).toBe(1);
+  });
+
+  it('reports a completed end without an error field', async () => {
+    const source = channel<number>();
+    const ends: StreamEndReport[] = [];
+    source.push(1);
+    source.end();
+    const stream = await guardStream(source.iterable, { onEnd: (e) => ends.push(e) });
+    expect(await collect(stream)).toEqual([1]);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toStrictEqual({ chunks: 1, durationMs: 0, outcome: 'completed' });
+  });
+
+  it('yields chunks of any value, undefined and null included', async () => {
+    const source = channel<unknown>();
+    source.push(undefined, null, 0);
+    source.end();
+    expect(await collect(await guardStream(source.iterable))).toEqual([undefined, null, 0]);
+  });
+
+  it('rejects with the abort reason when the controller aborts just as the source ends', async () => {
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    // The source's end reaches the guard one microtask after the abort, as when the request is
+    // aborted while its "done" is on its way.
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          ({
+            // biome-ignore lint/suspicious/noThenProperty: a thenable, as any awaited value may be
+            then(resolve: (result: IteratorResult<number>) => void) {
+              resolve({ done: true, value: undefined });
+              queueMicrotask(() => controller.abort(reason));
+            },
+          }) as unknown as Promise<IteratorResult<number>>,
+      }),
+    };
+    await expect(guardStream(source, { controller })).rejects.toBe(reason);
+  });
 });

@@ -30,6 +30,8 @@ describe('isFirstOutput', () => {
     ['a chat completion chunk', { object: 'chat.completion.chunk', choices: [] }],
     ['a string', 'text'],
     ['null', null],
+    ['undefined', undefined],
+    ['a number', 7],
     ['an event of another API', { type: 'message_start' }],
     ['a non-string type', { type: 3 }],
   ])('counts %s as the first token', (_name, chunk) => {
