@@ -70,4 +70,13 @@ describe('resolveStreamPolicyOptions', () => {
       new TypeError(`options must be an object, got ${described}`),
     );
   });
+
+  it('refuses any hedge option, even false: streams are not hedged', () => {
+    expect(() => resolveStreamPolicyOptions({ hedge: false })).toThrow(
+      new TypeError('hedge is not a stream policy option (streams are not hedged), got false'),
+    );
+    expect(() => resolveStreamPolicyOptions({ hedge: { delayMs: 100 } })).toThrow(
+      new TypeError('hedge is not a stream policy option (streams are not hedged), got an object'),
+    );
+  });
 });
