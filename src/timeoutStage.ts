@@ -47,7 +47,7 @@ export class TimeoutStage extends PipelineStage {
         controller.abort(signal.reason); // a no-op for `total`: its controller is the call
       };
       const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
+        call.removeEventListener('abort', onAbort);
         timedOut = new TimeoutError(scope, timeoutMs);
         if (policy.events.listenerCount('timeout') > 0) {
           policy.events.emit('timeout', {
@@ -61,10 +61,10 @@ export class TimeoutStage extends PipelineStage {
         // An attempt ends now, whatever the function does, so that the retry stage can go on.
         if (scope === 'attempt') reject(timedOut);
       }, timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
+      call.addEventListener('abort', onAbort); // a call's listeners run once
       const settle = (): void => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        call.removeEventListener('abort', onAbort);
       };
       invoke(fn, { signal: controller.signal }).then(
         (value) => {

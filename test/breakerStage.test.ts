@@ -177,6 +177,22 @@ describe('circuit breaker stage', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('reports an isolate() after an earlier opening without that opening’s reason', async () => {
+    const policy = createPolicy({
+      name: 'b',
+      circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 1_000 },
+    });
+    const events = recordEvents(policy);
+    await failTimes(policy, 1, httpError(500));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await policy.execute(() => 'ok')).toBe('ok');
+    policy.circuitBreaker?.isolate();
+    expect(events.filter(([name]) => name === 'break')).toEqual([
+      ['break', { policy: 'b', reason: classifyOpenAIError(httpError(500)), openMs: 1_000 }],
+      ['break', { policy: 'b' }],
+    ]);
+  });
+
   it('exposes the cockatiel breaker: isolate() holds it open', async () => {
     const policy = createPolicy({ name: 'b', circuitBreaker: BREAKER });
     const events = recordEvents(policy);

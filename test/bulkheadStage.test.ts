@@ -1,7 +1,10 @@
+import { getEventListeners } from 'node:events';
 import { BulkheadRejectedError } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BulkheadStage } from '../src/bulkheadStage.js';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError } from '../src/errors/index.js';
+import { PolicyEvents } from '../src/events.js';
 import { outcome, recordEvents } from './support/pipeline.js';
 
 beforeEach(() => {
@@ -102,5 +105,43 @@ describe('bulkhead stage', () => {
     second.release();
     await vi.advanceTimersByTimeAsync(0);
     expect(await policy.execute(() => 'x')).toBe('x');
+  });
+});
+
+describe('BulkheadStage with a real AbortSignal (as cockatiel policies get one)', () => {
+  const stage = (maxQueued: number) =>
+    new BulkheadStage({ maxConcurrent: 1, maxQueued }, { name: 's', events: new PolicyEvents() });
+
+  it('rejects with the reason of an already-aborted signal without running the function', async () => {
+    const fn = vi.fn(() => 'ran');
+    const signal = AbortSignal.abort('gone');
+    expect(await outcome(stage(1).execute(fn, signal))).toEqual({ error: 'gone' });
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('hands its signal to the function', async () => {
+    const signal = new AbortController().signal;
+    expect(await stage(0).execute((context) => context.signal, signal)).toBe(signal);
+  });
+
+  it('listens to a queued call’s signal only while it waits', async () => {
+    const bulkhead = stage(2);
+    const running = gated('running');
+    const first = outcome(bulkhead.execute(running.fn));
+    const leaving = new AbortController();
+    const staying = new AbortController();
+    const left = outcome(bulkhead.execute(() => 'never', leaving.signal));
+    const next = outcome(
+      bulkhead.execute(({ signal }) => signal === staying.signal, staying.signal),
+    );
+    expect(getEventListeners(leaving.signal, 'abort')).toHaveLength(1);
+    expect(getEventListeners(staying.signal, 'abort')).toHaveLength(1);
+    leaving.abort('left');
+    expect(await left).toEqual({ error: 'left' });
+    expect(getEventListeners(leaving.signal, 'abort')).toEqual([]);
+    running.release();
+    expect(await first).toEqual({ value: 'running' });
+    expect(await next).toEqual({ value: true });
+    expect(getEventListeners(staying.signal, 'abort')).toEqual([]);
   });
 });

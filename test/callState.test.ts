@@ -22,6 +22,24 @@ describe('CallState', () => {
     expect(call.reason).toBe('first');
   });
 
+  it('removes the listener given, wherever it is in the list, and only that one', () => {
+    const call = new CallState(undefined);
+    call.removeEventListener('abort', () => {}); // no listener yet: nothing happens
+    const seen: string[] = [];
+    const first = (): void => {
+      seen.push('first');
+    };
+    const second = (): void => {
+      seen.push('second');
+    };
+    call.addEventListener('abort', first);
+    call.addEventListener('abort', second);
+    call.removeEventListener('abort', first);
+    call.abort('x');
+    expect(seen).toEqual(['second']);
+    call.removeEventListener('abort', second); // after the abort: nothing happens
+  });
+
   it('makes one real AbortSignal on demand that aborts with the call', () => {
     const call = new CallState(3);
     const real = call.realSignal();
@@ -39,8 +57,11 @@ describe('CallState', () => {
   it('is found again from its signal; any other signal is a TypeError', () => {
     const call = new CallState(undefined);
     expect(callStateOf(call.signal)).toBe(call);
-    expect(() => callStateOf(new AbortController().signal)).toThrow(TypeError);
-    expect(() => callStateOf(undefined)).toThrow(TypeError);
+    const outside = new TypeError(
+      'llm-resilience: a pipeline stage ran outside of an LlmPolicy call',
+    );
+    expect(() => callStateOf(new AbortController().signal)).toThrow(outside);
+    expect(() => callStateOf(undefined)).toThrow(outside);
   });
 
   it('tells what a successful call still holds on to', () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { retry as cockatielRetry, fallback, handleAll, wrap } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
 import { createChatPolicy } from '../policies/chat.js';
@@ -45,6 +46,61 @@ describe('createPolicy', () => {
     expect(() => policy.execute(() => 1, { tokens: -1 })).toThrow(
       'execute: tokens must be a finite number >= 0, got -1',
     );
+  });
+
+  it('takes a token cost of any finite number >= 0, and no other', async () => {
+    const policy = createPolicy({ retry: RETRY });
+    expect(await policy.execute(() => 'free', { tokens: 0 })).toBe('free');
+    expect(await policy.execute(() => 'some', { tokens: 12.5 })).toBe('some');
+    for (const [tokens, shown] of [
+      [Infinity, 'Infinity'],
+      [Number.NaN, 'NaN'],
+      ['5', '"5"'],
+    ] as const) {
+      expect(() => policy.execute(() => 1, { tokens } as never)).toThrow(
+        new TypeError(`execute: tokens must be a finite number >= 0, got ${shown}`),
+      );
+    }
+  });
+
+  it('numbers the attempt 1 in a policy that does not retry', async () => {
+    for (const options of [
+      {},
+      { retry: false as const },
+      { timeout: { attemptMs: 1_000 } },
+      { retry: false as const, timeout: { attemptMs: 1_000 } },
+      { timeout: { totalMs: 1_000 } },
+    ]) {
+      const policy = createPolicy(options);
+      const events = recordEvents(policy);
+      expect(await policy.execute(({ attempt }) => attempt)).toBe(1);
+      expect(events).toEqual([['success', { policy: 'policy', attempts: 1, durationMs: 0 }]]);
+    }
+  });
+
+  it('leaves no listener on the caller’s signal once the call has settled, however it ended', async () => {
+    const policy = createPolicy({ retry: RETRY, timeout: { attemptMs: 500, totalMs: 1_000 } });
+    const settle = [
+      () => 'ok',
+      () => Promise.reject(httpError(400)),
+      ({ signal }: { signal: AbortSignal }) => hangUntilAborted(signal),
+    ];
+    for (const fn of settle) {
+      const controller = new AbortController();
+      const call = outcome(policy.execute(fn, controller.signal));
+      await vi.advanceTimersByTimeAsync(1_000);
+      await call;
+      expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+    }
+    const controller = new AbortController();
+    const call = outcome(
+      policy.execute(({ signal }) => hangUntilAborted(signal), controller.signal),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    expect((await call).error).toBe(controller.signal.reason);
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
   });
 
   it('takes the signal as the second argument or in { signal, tokens }', async () => {

@@ -51,16 +51,37 @@ describe('mergePolicyOptions', () => {
     });
   });
 
+  it('drops the preset breaker kind when the override names only one field of the other kind', () => {
+    expect(
+      mergePolicyOptions(DEFAULTS, { circuitBreaker: { failureRatio: 0.3 } }).circuitBreaker,
+    ).toEqual({ failureRatio: 0.3, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 60_000 });
+  });
+
   it('leaves the defaults untouched and skips undefined overrides', () => {
     const before = structuredClone(DEFAULTS);
-    mergePolicyOptions(DEFAULTS, { retry: { maxRetries: 0 }, name: undefined } as never);
+    const merged = mergePolicyOptions(DEFAULTS, {
+      retry: { maxRetries: 0 },
+      name: undefined,
+      timeout: undefined,
+    } as never);
     expect(DEFAULTS).toEqual(before);
+    expect(merged.name).toBe('preset');
+    expect(merged.timeout).toBe(DEFAULTS.timeout);
     expect(mergePolicyOptions(DEFAULTS).name).toBe('preset');
   });
 
   it('throws a TypeError for overrides that are not an object', () => {
     expect(() => mergePolicyOptions(DEFAULTS, 3 as never)).toThrow(
       new TypeError('overrides must be an object, got 3'),
+    );
+    expect(() => mergePolicyOptions(DEFAULTS, 'retry' as never)).toThrow(
+      new TypeError('overrides must be an object, got "retry"'),
+    );
+    expect(() => mergePolicyOptions(DEFAULTS, null as never)).toThrow(
+      new TypeError('overrides must be an object, got null'),
+    );
+    expect(() => mergePolicyOptions(DEFAULTS, [] as never)).toThrow(
+      new TypeError('overrides must be an object, got an array'),
     );
   });
 });

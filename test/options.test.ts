@@ -184,4 +184,46 @@ describe('validatePolicyOptions', () => {
   ])('rejects %j: %s', (options, message) => {
     expect(errorOf(options).message).toContain(message);
   });
+
+  it('names every known option when it meets an unknown one', () => {
+    expect(() => validatePolicyOptions({ retries: 3 })).toThrow(
+      /^retries is not a policy option \(known: name, retry, timeout, circuitBreaker, bulkhead, (\w+, )*rateLimit\), got 3$/,
+    );
+  });
+
+  it('names the circuit breaker for a value that is not an object, null and arrays included', () => {
+    for (const [value, shown] of [
+      [null, 'null'],
+      [[], 'an array'],
+      [true, 'true'],
+    ] as const) {
+      expect(() => validatePolicyOptions({ circuitBreaker: value })).toThrow(
+        new TypeError(`circuitBreaker must be an object or false, got ${shown}`),
+      );
+    }
+  });
+
+  it('refuses a consecutive breaker combined with any one field of the sampling kind', () => {
+    for (const field of ['failureRatio', 'minimumCalls', 'samplingMs']) {
+      expect(() =>
+        validatePolicyOptions({ circuitBreaker: { ...consecutive, [field]: 1 } }),
+      ).toThrow(
+        new TypeError(
+          'circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got 5',
+        ),
+      );
+    }
+  });
+
+  it('checks the rate-limit options itself, before any gate is built', () => {
+    expect(() => validatePolicyOptions({ rateLimit: { requestsPerMinute: -1 } })).toThrow(
+      'rateLimit.requestsPerMinute must be a finite number > 0, got -1',
+    );
+  });
+
+  it('blames timeout.attemptMs, the lower one, when it exceeds timeout.totalMs', () => {
+    expect(() => validatePolicyOptions({ timeout: { attemptMs: 2_000, totalMs: 1_000 } })).toThrow(
+      new TypeError('timeout.attemptMs must be <= timeout.totalMs (1000), got 2000'),
+    );
+  });
 });

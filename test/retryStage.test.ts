@@ -1,4 +1,4 @@
-import { decorrelatedJitterGenerator } from 'cockatiel';
+import { BrokenCircuitError, decorrelatedJitterGenerator } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError } from '../src/errors/index.js';
@@ -260,5 +260,111 @@ describe('retry stage', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(fn).toHaveBeenCalledTimes(1);
     expect(events.map(([name]) => name)).toEqual(['retry', 'failure']);
+  });
+
+  it('retries a hint equal to maxRetryAfterMs', async () => {
+    const policy = createPolicy({ retry: { ...RETRY, maxRetryAfterMs: 5_000 } });
+    const events = recordEvents(policy);
+    const result = outcome(policy.execute(failing(httpError(503, { retryAfterMs: 5_000 }))));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await result).toEqual({ value: 'ok' });
+    expect(events[0]).toEqual(['retry', expect.objectContaining({ delayMs: 5_000 })]);
+  });
+
+  it('waits the whole backoff after a slow failure that was not a timeout', async () => {
+    const policy = createPolicy({ retry: RETRY });
+    const events = recordEvents(policy);
+    const fn = vi.fn(async ({ attempt }: { attempt: number }) => {
+      if (attempt > 1) return 'ok';
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      throw httpError(500);
+    });
+    const [jitter = 0] = jitterDelays(1);
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(events[0]).toEqual(['retry', expect.objectContaining({ attempt: 1, delayMs: jitter })]);
+    await vi.advanceTimersByTimeAsync(jitter);
+    expect(await result).toEqual({ value: 'ok' });
+  });
+
+  it('starts a retry whose wait ends exactly at the total deadline', async () => {
+    const options = { ...RETRY, initialDelayMs: 100, maxDelayMs: 100 };
+    const [delay = 0] = jitterDelays(1, options);
+    const policy = createPolicy({ retry: options, timeout: { totalMs: 1_000 } });
+    const events = recordEvents(policy);
+    const fn = vi.fn(async ({ signal, attempt }: { signal: AbortSignal; attempt: number }) => {
+      if (attempt > 1) return hangUntilAborted(signal);
+      await new Promise((resolve) => setTimeout(resolve, 1_000 - delay));
+      throw httpError(500);
+    });
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(1_000 - delay);
+    expect(events.map(([name]) => name)).toEqual(['retry']);
+    await vi.advanceTimersByTimeAsync(delay);
+    expect((await result).error).toMatchObject({ scope: 'total' });
+    expect(events.some(([name]) => name === 'giveUp')).toBe(false);
+  });
+
+  it('leaves a BrokenCircuitError that is not its own open breaker’s to the classification (not retryable)', async () => {
+    const refused = new BrokenCircuitError();
+    const withoutBreaker = createPolicy({ name: 'r', retry: RETRY });
+    const isolated = createPolicy({
+      name: 'r',
+      retry: RETRY,
+      circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 1_000 },
+    });
+    isolated.circuitBreaker?.isolate();
+    const closed = createPolicy({
+      name: 'r',
+      retry: RETRY,
+      circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000 },
+    });
+    for (const [policy, fn] of [
+      [withoutBreaker, () => Promise.reject(refused)],
+      [isolated, () => 'never'],
+      [closed, () => Promise.reject(refused)],
+    ] as const) {
+      const events = recordEvents(policy);
+      const { error } = await outcome(policy.execute(fn));
+      expect(error).toBeInstanceOf(BrokenCircuitError);
+      expect(events.map(([name]) => name)).toEqual(['giveUp', 'failure']);
+      expect(events[0]?.[1]).toMatchObject({ attempts: 1, why: 'not_retryable' });
+    }
+  });
+
+  it('counts a refusal of its open breaker as an attempt: retries it up to maxRetries, then gives up', async () => {
+    const breaker = { consecutiveFailures: 1, halfOpenAfterMs: 10_000 };
+    const recovering = createPolicy({
+      retry: { ...RETRY, maxRetries: 2 },
+      circuitBreaker: breaker,
+    });
+    const fn = failing(httpError(500));
+    const result = outcome(recovering.execute(fn));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await result).toEqual({ value: 'ok' });
+    expect(fn).toHaveBeenCalledTimes(2); // attempt 2 was refused without a call
+
+    // The wait for the half-open time would pass the deadline too: max_retries is what stopped it.
+    const spent = createPolicy({
+      name: 'r',
+      retry: { ...RETRY, maxRetries: 1 },
+      timeout: { totalMs: 5_000 },
+      circuitBreaker: breaker,
+    });
+    const events = recordEvents(spent);
+    const once = failing(httpError(500));
+    const refused = outcome(spent.execute(once));
+    await vi.advanceTimersByTimeAsync(jitterDelays(1)[0] ?? 0);
+    expect((await refused).error).toBeInstanceOf(BrokenCircuitError);
+    expect(once).toHaveBeenCalledTimes(1);
+    expect(events.find(([name]) => name === 'giveUp')).toEqual([
+      'giveUp',
+      {
+        policy: 'r',
+        attempts: 2,
+        reason: classifyOpenAIError(new BrokenCircuitError()),
+        why: 'max_retries',
+      },
+    ]);
   });
 });

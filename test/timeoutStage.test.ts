@@ -1,7 +1,10 @@
 import { APIUserAbortError } from 'openai';
 import { describe, expect, it, vi } from 'vitest';
+import { CallState, HOLD_UNTIL } from '../src/callState.js';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
+import { PolicyEvents } from '../src/events.js';
+import { TimeoutStage } from '../src/timeoutStage.js';
 import {
   hangUntilAborted,
   httpError,
@@ -158,5 +161,58 @@ describe('total timeout', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect((await result).error).toMatchObject({ scope: 'total' });
     expect(seen?.reason).toMatchObject({ scope: 'total' });
+  });
+});
+
+describe('either timeout', () => {
+  it('starts no attempt once the call has aborted (a retry listener aborting the caller)', async () => {
+    const policy = createPolicy({
+      retry: { ...RETRY, initialDelayMs: 0, maxDelayMs: 0 },
+      timeout: { attemptMs: 1_000 },
+    });
+    const controller = new AbortController();
+    policy.events.on('retry', () => controller.abort('enough'));
+    const fn = vi.fn(() => Promise.reject(httpError(500)));
+    expect(await outcome(policy.execute(fn, controller.signal))).toEqual({ error: 'enough' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects an aborted call at once, whatever its scope, without running the function', async () => {
+    for (const scope of ['attempt', 'total'] as const) {
+      const stage = new TimeoutStage(scope, 1_000, { name: 't', events: new PolicyEvents() });
+      const call = new CallState(undefined);
+      call.abort('gone');
+      const fn = vi.fn(() => 'ran');
+      expect(await outcome(stage.execute(fn, call.signal))).toEqual({ error: 'gone' });
+      expect(fn).not.toHaveBeenCalled();
+      expect(vi.getTimerCount()).toBe(0);
+    }
+  });
+
+  it('after a success, the total timeout waits for what the call holds; the attempt timeout does not', async () => {
+    const policy = createPolicy({ name: 't', timeout: { attemptMs: 1_000, totalMs: 5_000 } });
+    const events = recordEvents(policy);
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let seen: AbortSignal | undefined;
+    const value = await policy.execute(
+      ({ signal }) => {
+        seen = signal;
+        return 'streaming';
+      },
+      { [HOLD_UNTIL]: held } as never,
+    );
+    expect(value).toBe('streaming');
+    expect(vi.getTimerCount()).toBe(1); // the total timeout's, until the hold settles
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(seen?.aborted).toBe(false);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(events.map(([name]) => name)).toEqual(['success']);
   });
 });
