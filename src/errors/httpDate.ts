@@ -20,21 +20,11 @@ function tokenize(text: string): string[] | undefined {
     const start = i;
     const letters = isLetter(text.charCodeAt(i));
     if (!letters && !isDigit(text.charCodeAt(i))) return undefined;
-    while (
-      i < text.length &&
-      (letters ? isLetter(text.charCodeAt(i)) : isDigit(text.charCodeAt(i)))
-    ) {
-      i++;
-    }
+    while (letters ? isLetter(text.charCodeAt(i)) : isDigit(text.charCodeAt(i))) i++;
     tokens.push(text.slice(start, i));
   }
   return tokens;
 }
-
-const number = (token: string | undefined) =>
-  token !== undefined && isDigit(token.charCodeAt(0)) ? Number(token) : Number.NaN;
-const month = (token: string | undefined) =>
-  token === undefined ? -1 : MONTHS.indexOf(token.toLowerCase());
 
 function toEpochMs(
   year: number,
@@ -72,18 +62,19 @@ export function parseHttpDate(text: string): number | undefined {
   const rest = first !== undefined && isLetter(first.charCodeAt(0)) ? tokens.slice(1) : tokens;
   // IMF-fixdate and RFC 850: day month year time GMT; asctime: month day time year.
   let fields: (string | undefined)[];
-  if (rest.length === 7 && rest[6]?.toUpperCase() === 'GMT') fields = rest;
+  if (rest[6]?.toUpperCase() === 'GMT' && rest.length === 7) fields = rest;
   else if (rest.length === 6) {
     const [mon, day, hour, minute, second, year] = rest;
     fields = [day, mon, year, hour, minute, second];
   } else return undefined;
   const [day, mon, year, hour, minute, second] = fields;
+  // A letter run in a number's place reads as NaN (or Infinity), which every bound rejects.
   return toEpochMs(
-    number(year),
-    month(mon),
-    number(day),
-    number(hour),
-    number(minute),
-    number(second),
+    Number(year),
+    MONTHS.indexOf(String(mon).toLowerCase()),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
   );
 }

@@ -34,9 +34,9 @@ const isDurationChar = (char: string, code: number) =>
 /** Reads the wait that starts at `start` in the lower-cased `text`, or `undefined`. */
 function waitAt(text: string, start: number): number | undefined {
   let i = start;
-  while (i < text.length && text.charAt(i) === ' ') i++;
+  while (text.charAt(i) === ' ') i++;
   const tokenStart = i;
-  while (i < text.length && isDurationChar(text.charAt(i), text.charCodeAt(i))) i++;
+  while (isDurationChar(text.charAt(i), text.charCodeAt(i))) i++;
   let tokenEnd = i;
   while (tokenEnd > tokenStart && text.charAt(tokenEnd - 1) === '.') tokenEnd--;
   const token = text.slice(tokenStart, tokenEnd);
@@ -44,17 +44,11 @@ function waitAt(text: string, start: number): number | undefined {
   if (compact !== undefined) return compact;
   // `33 seconds`: a bare number, one space, a unit word.
   let digitsEnd = 0;
-  while (
-    digitsEnd < token.length &&
-    (isDigit(token.charCodeAt(digitsEnd)) || token[digitsEnd] === '.')
-  ) {
-    digitsEnd++;
-  }
-  if (digitsEnd === 0 || digitsEnd !== token.length || text.charAt(tokenEnd) !== ' ')
-    return undefined;
+  while (isDigit(token.charCodeAt(digitsEnd)) || token[digitsEnd] === '.') digitsEnd++;
+  if (digitsEnd !== token.length || text.charAt(tokenEnd) !== ' ') return undefined;
   const amount = Number(token);
   let wordEnd = tokenEnd + 1;
-  while (wordEnd < text.length && isLetter(text.charCodeAt(wordEnd))) wordEnd++;
+  while (isLetter(text.charCodeAt(wordEnd))) wordEnd++;
   const unitMs = UNIT_WORDS.get(text.slice(tokenEnd + 1, wordEnd));
   return unitMs === undefined || Number.isNaN(amount) ? undefined : amount * unitMs;
 }

@@ -10,44 +10,40 @@ export const MAX_RETRY_AFTER_MS = 86_400_000;
 /** Header values longer than this are no wait hint (a real one is a few characters). */
 const MAX_HINT_LENGTH = 64;
 
-/** Parses `12`, `1.5`, ` 0 ` (digits, an optional fraction); `undefined` for anything else. */
+/**
+ * Parses `12`, `1.5`, ` 0 ` (digits and dots; `NaN` when the dots make no number, as in `1.2.3`);
+ * `undefined` for anything else.
+ */
 function parseDecimal(text: string | undefined): number | undefined {
   if (text === undefined || text.length > MAX_HINT_LENGTH) return undefined;
   const value = text.trim();
-  let digits = 0;
-  let dots = 0;
+  if (value === '') return undefined;
   for (let i = 0; i < value.length; i++) {
-    if (isDigit(value.charCodeAt(i))) digits++;
-    else if (value[i] === '.' && dots === 0) dots++;
-    else return undefined;
+    if (!isDigit(value.charCodeAt(i)) && value[i] !== '.') return undefined;
   }
-  return digits === 0 ? undefined : Number(value);
+  return Number(value);
 }
 
-/** `ms` when it is a sane wait (finite, not negative, at most a day), else `undefined`. */
+/** `ms` when it is a sane wait (not negative, at most a day; so never NaN), else `undefined`. */
 function saneWait(ms: number | undefined): number | undefined {
-  return ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_RETRY_AFTER_MS
-    ? ms
-    : undefined;
+  return ms !== undefined && ms >= 0 && ms <= MAX_RETRY_AFTER_MS ? ms : undefined;
 }
 
 function fromRetryAfter(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = parseDecimal(value);
   if (seconds !== undefined) return seconds * 1000;
-  const date = value.length <= MAX_HINT_LENGTH ? parseHttpDate(value) : undefined;
+  const date = parseHttpDate(value);
   return date === undefined ? undefined : date - Date.now();
 }
 
 /** The `x-ratelimit-reset-*` wait of the exhausted limit, else the larger of the two. */
-function fromRateLimitReset(headers: object | undefined): number | undefined {
+function fromRateLimitReset(headers: unknown): number | undefined {
   const exhausted: number[] = [];
   const all: number[] = [];
   for (const limit of ['requests', 'tokens']) {
     const raw = readHeader(headers, `x-ratelimit-reset-${limit}`);
-    const reset = saneWait(
-      raw === undefined || raw.length > MAX_HINT_LENGTH ? undefined : parseGoDurationMs(raw),
-    );
+    const reset = saneWait(raw === undefined ? undefined : parseGoDurationMs(raw));
     if (reset === undefined) continue;
     all.push(reset);
     if (parseDecimal(readHeader(headers, `x-ratelimit-remaining-${limit}`)) === 0) {
@@ -60,7 +56,8 @@ function fromRateLimitReset(headers: object | undefined): number | undefined {
 
 /** Where a wait hint can come from: the response headers, its status and the server's message. */
 export interface WaitHintSources {
-  headers?: object;
+  /** Response headers: WHATWG `Headers` or a record; anything else has no headers. */
+  headers?: unknown;
   status?: number;
   serverMessage?: string;
 }
@@ -104,8 +101,8 @@ export function retryAfterMs(errorOrHeaders: unknown): number | undefined {
       const parts = readHttpParts(link);
       if (parts !== undefined) return waitHint(parts);
     }
-    if (isErrorLike(errorOrHeaders) || errorOrHeaders === null) return undefined;
-    return typeof errorOrHeaders === 'object' ? waitHint({ headers: errorOrHeaders }) : undefined;
+    // An error without HTTP details is never read as a header record.
+    return isErrorLike(errorOrHeaders) ? undefined : waitHint({ headers: errorOrHeaders });
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
 import { InvalidRequestError, type RequestProblem } from './InvalidRequestError.js';
 import { safeText } from './safeText.js';
 
-/** The message roles the chat-completions API accepts. */
-const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
+/** The message roles the chat-completions API accepts (`unknown[]`, so any value can be looked up). */
+const ROLES: readonly unknown[] = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
 
 /** Assistant fields that let `content` be null or absent. */
 const CONTENT_OPTIONAL_WITH = ['tool_calls', 'function_call', 'audio', 'refusal'];
@@ -66,7 +66,7 @@ function checkMessage(message: unknown, path: string, problems: RequestProblem[]
     return;
   }
   const { role } = message;
-  if (typeof role !== 'string' || !ROLES.includes(role)) {
+  if (!ROLES.includes(role)) {
     problems.push({
       path: `${path}.role`,
       problem:
@@ -114,7 +114,8 @@ function checkRange(
 function checkPositiveInteger(params: Json, field: string, problems: RequestProblem[]) {
   const value = params[field];
   if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+  // Number.isInteger is false for anything but a number.
+  if (!Number.isInteger(value) || (value as number) < 1) {
     problems.push({ path: field, problem: `must be a positive integer, ${got(value, true)}` });
   }
 }

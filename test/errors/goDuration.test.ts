@@ -41,6 +41,28 @@ describe('parseGoDurationMs', () => {
     expect(parseGoDurationMs(text)).toBeUndefined();
   });
 
+  it('reads a fraction that starts a new number right after a unit, as Go does', () => {
+    expect(parseGoDurationMs('1s.5s')).toBe(1500);
+    expect(parseGoDurationMs('2m.5s')).toBe(120_500);
+  });
+
+  it('reads every digit, 0 to 9, and nothing next to them in the code table', () => {
+    expect(parseGoDurationMs('9876543210ms')).toBe(9_876_543_210);
+    expect(parseGoDurationMs('09s')).toBe(9000);
+    for (const neighbour of ['/', ':']) {
+      expect(parseGoDurationMs(`1${neighbour}s`)).toBeUndefined();
+      expect(parseGoDurationMs(`${neighbour}1s`)).toBeUndefined();
+    }
+  });
+
+  it('accepts 64 characters (after trimming) and rejects 65', () => {
+    const at64 = `${'0'.repeat(62)}1s`;
+    expect(at64).toHaveLength(64);
+    expect(parseGoDurationMs(at64)).toBe(1000);
+    expect(parseGoDurationMs(`  ${at64}  `)).toBe(1000);
+    expect(parseGoDurationMs(`0${at64}`)).toBeUndefined();
+  });
+
   it('is linear on hostile input', () => {
     const hostile = `${'1.'.repeat(500_000)}x`;
     const started = performance.now();

@@ -53,6 +53,10 @@ describe('retryAfterMs', () => {
     [''],
     [String(MAX_RETRY_AFTER_MS + 1)],
     ['9'.repeat(1_000_000)],
+    ['1.2.3'],
+    ['.'],
+    [' '],
+    ['1..'],
   ])('skips bad retry-after value #%#', (value) => {
     expect(retryAfterMs({ 'retry-after': value })).toBeUndefined();
     expect(retryAfterMs({ 'retry-after-ms': value, 'retry-after': '3' })).toBe(3000);
@@ -65,6 +69,41 @@ describe('retryAfterMs', () => {
       MAX_RETRY_AFTER_MS,
     );
     expect(retryAfterMs({ 'retry-after': String(MAX_RETRY_AFTER_MS / 1000 + 1) })).toBeUndefined();
+  });
+
+  it('reads a number of up to 64 characters, padding included, and no longer one', () => {
+    const at64 = `${'0'.repeat(62)}12`;
+    expect(retryAfterMs({ 'retry-after-ms': at64 })).toBe(12);
+    expect(retryAfterMs({ 'retry-after': at64 })).toBe(12_000);
+    expect(retryAfterMs({ 'retry-after-ms': ` ${'0'.repeat(61)}12` })).toBe(12);
+    expect(retryAfterMs({ 'retry-after-ms': `0${at64}` })).toBeUndefined();
+    expect(retryAfterMs({ 'retry-after-ms': ` ${at64}` })).toBeUndefined();
+  });
+
+  it('reads a long x-ratelimit reset as long as its duration is 64 characters', () => {
+    const at64 = `${'0'.repeat(62)}2s`;
+    expect(retryAfterMs(rateLimit({ 'x-ratelimit-reset-tokens': at64 }))).toBe(2000);
+    expect(retryAfterMs(rateLimit({ 'x-ratelimit-reset-tokens': `0${at64}` }))).toBeUndefined();
+  });
+
+  it('counts a limit as exhausted only when its remaining count is zero', () => {
+    const resets = { 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' };
+    for (const remaining of ['0', '0.0', ' 0 ']) {
+      expect(
+        retryAfterMs(rateLimit({ ...resets, 'x-ratelimit-remaining-requests': remaining })),
+      ).toBe(1000);
+    }
+    for (const remaining of ['', '.', '1', 'zero', '-0']) {
+      expect(
+        retryAfterMs(rateLimit({ ...resets, 'x-ratelimit-remaining-requests': remaining })),
+      ).toBe(360_000);
+    }
+  });
+
+  it('never reads an error without HTTP details as a header record', () => {
+    const error = Object.assign(new Error('x'), { 'retry-after': '2' });
+    expect(retryAfterMs(error)).toBeUndefined();
+    expect(retryAfterMs(Object.assign(() => 1, { 'retry-after': '2' }))).toBeUndefined();
   });
 
   it('reads header records case-insensitively and takes the first of an array', () => {
