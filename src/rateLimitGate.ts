@@ -1,5 +1,6 @@
 import { describeValue } from './describeValue.js';
 import type { ErrorClassification } from './errors/ErrorClassification.js';
+import { isFiniteNumber } from './isFiniteNumber.js';
 import { AdaptivePace } from './rateLimit/adaptivePace.js';
 import { RateLimitBudgetError } from './rateLimit/RateLimitBudgetError.js';
 import {
@@ -74,7 +75,8 @@ export class RateLimitGate {
   private closedUntil = 0;
   /** Fresh 429s in a row without a success, for the hint-less backoff. */
   private strikes = 0;
-  private reportedRate: number | undefined;
+  /** The pace last reported; NaN (never equal, never above or below) until the first report. */
+  private reportedRate = Number.NaN;
 
   /**
    * @param options Budgets and tuning (validated here; TypeError on bad input).
@@ -152,9 +154,7 @@ export class RateLimitGate {
     const hint = reason.retryAfterMs;
     const waitMs = Math.min(
       o.maxWaitMs,
-      hint !== undefined && Number.isFinite(hint) && hint >= 0
-        ? hint
-        : o.backoffMs * 2 ** Math.max(0, this.strikes - 1),
+      isFiniteNumber(hint) && hint >= 0 ? hint : o.backoffMs * 2 ** Math.max(0, this.strikes - 1),
     );
     const wasOpen = this.closedUntil <= now;
     this.closedUntil = Math.max(this.closedUntil, now + waitMs);
@@ -162,21 +162,19 @@ export class RateLimitGate {
     this.requests?.holdUntil(this.closedUntil, now);
     if (wasOpen && waitMs > 0) this.report({ type: 'rateLimited', waitMs, reason });
     this.reportPace();
-    if (this.queue.length > 0) this.release();
+    // No release here: a 429 only ever makes the head wait longer, and the head's timer
+    // re-arms for the new wait when it fires.
   }
 
   private costOf(tokens: number | undefined): number {
-    if (
-      tokens !== undefined &&
-      !(typeof tokens === 'number' && Number.isFinite(tokens) && tokens >= 0)
-    ) {
+    if (tokens !== undefined && !(isFiniteNumber(tokens) && tokens >= 0)) {
       throw new TypeError(`tokens must be a finite number >= 0, got ${describeValue(tokens)}`);
     }
     const budget = this.options.tokensPerMinute;
     if (budget === undefined) return 0;
     const estimate = this.options.estimateTokens;
     const cost = estimate === undefined ? (tokens ?? 0) : estimate(tokens);
-    if (!(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) {
+    if (!(isFiniteNumber(cost) && cost >= 0)) {
       throw new TypeError(
         `rateLimit.estimateTokens must return a finite number >= 0, got ${describeValue(cost)}`,
       );
@@ -204,10 +202,8 @@ export class RateLimitGate {
 
   /** Lets waiters through in order while they may go, then sets one timer for the head. */
   private release(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const now = Date.now();
     for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
       const waitMs = this.waitMs(head.cost, now);
@@ -239,7 +235,7 @@ export class RateLimitGate {
     const rate = this.pace.ratePerSec;
     if (rate === undefined || this.pace.estimating) return;
     const last = this.reportedRate;
-    if (last !== undefined && rate >= last && rate < last * REPORT_INCREASE) return;
+    if (rate >= last && rate < last * REPORT_INCREASE) return;
     this.reportedRate = rate;
     this.report({ type: 'paced', ratePerSec: Math.round(rate * 100) / 100 });
   }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   RateLimitBudgetError,
@@ -324,6 +325,7 @@ describe('waiting and aborting', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(aborted).toEqual({ at: start + 300, error: reason });
     expect(remove).toHaveBeenCalledTimes(0); // { once: true } removed it when it fired
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
     await vi.advanceTimersByTimeAsync(700);
     // the aborted waiter's place went to the next one
     expect(next.at).toBe(start + 1000);
@@ -369,5 +371,237 @@ describe('events', () => {
     const waiters = Array.from({ length: 2 }, () => track(gate.acquire(undefined)));
     await vi.advanceTimersByTimeAsync(200);
     expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130]);
+  });
+});
+
+describe('the open gate', () => {
+  it('adds no abort listener and no timer while nothing limits', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 600 });
+    const controller = new AbortController();
+    const add = vi.spyOn(controller.signal, 'addEventListener');
+    for (let i = 0; i < 10; i++) await gate.acquire(controller.signal);
+    expect(add).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+    // the eleventh waits for the budget: now it listens
+    const waiting = track(gate.acquire(controller.signal));
+    expect(add).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(waiting.error).toBeUndefined();
+  });
+});
+
+describe('the queue', () => {
+  it('arms one timer for the head, whoever joins or leaves behind it', async () => {
+    const { gate } = gateWith();
+    await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(10_000));
+    const setTimer = vi.spyOn(globalThis, 'setTimeout');
+    const controllers = Array.from({ length: 20 }, () => new AbortController());
+    const waiters = controllers.map((c) => track(gate.acquire(c.signal)));
+    for (const c of controllers.slice(1)) c.abort(new Error('gone'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(setTimer).toHaveBeenCalledTimes(1);
+    expect(waiters.slice(1).every((w) => w.error instanceof Error)).toBe(true);
+    const start = Date.now();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(waiters[0]).toEqual({ at: start + 10_000 });
+  });
+
+  it('lets the head go at the whole millisecond when a fractional hint leaves less than a microsecond', async () => {
+    vi.setSystemTime(1_000);
+    const { gate } = gateWith();
+    await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(100.0005));
+    const waiting = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(99);
+    expect(waiting.at).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(waiting).toEqual({ at: 1_100 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('what a 429 closes the gate for', () => {
+  it.each([
+    ['NaN', Number.NaN],
+    ['negative', -5],
+    ['infinite', Number.POSITIVE_INFINITY],
+  ])('ignores a %s hint and closes for backoffMs', async (_, hint) => {
+    const { gate, closed } = gateWith({ backoffMs: 300, minRatePerSec: 1000 });
+    await gate.acquire(undefined);
+    const start = Date.now();
+    const reason = rateLimitReason(hint);
+    gate.onRateLimited(reason);
+    const waiting = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(waiting).toEqual({ at: start + 300 });
+    expect(closed()).toEqual([{ type: 'rateLimited', waitMs: 300, reason }]);
+  });
+
+  it('reports no rateLimited event for a hint of 0 (the gate never closed)', async () => {
+    const { gate, closed, paced } = gateWith();
+    await learnPace(gate, 10, 0);
+    expect(closed()).toEqual([]);
+    expect(paced()).toEqual([10]);
+    await expect(gate.acquire(undefined)).resolves.toBeUndefined();
+  });
+});
+
+describe('how successes raise the pace', () => {
+  /** A pace of 10 a second, learned with a hint of 0: the bucket holds one request. */
+  async function paced10(options: RateLimitOptions = {}) {
+    const g = gateWith(options);
+    await learnPace(g.gate, 10, 0);
+    expect(g.paced()).toEqual([10]);
+    return g;
+  }
+
+  it('reports a rise of exactly 10 % and not one just below it', async () => {
+    for (const [increasePerSec, expected] of [
+      [9.9, [10]], // 10.99
+      [10, [10, 11]], // 11: exactly 10 % up
+    ] as const) {
+      const { gate, paced } = await paced10({ increasePerSec });
+      await gate.acquire(undefined);
+      const waiting = track(gate.acquire(undefined)); // waits on the pace
+      gate.onSuccess();
+      expect(paced()).toEqual(expected);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(waiting.error).toBeUndefined();
+    }
+  });
+
+  it('does not rise when the pace is spent but nobody waits', async () => {
+    const { gate, paced } = await paced10({ increasePerSec: 10 });
+    for (let i = 0; i < 20; i++) {
+      await gate.acquire(undefined); // takes the one token the pace holds
+      gate.onSuccess();
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(paced()).toEqual([10]);
+  });
+
+  it('does not rise while callers wait on the token budget, not on the pace', async () => {
+    const { gate, paced } = await paced10({ tokensPerMinute: 6_000, increasePerSec: 10 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    const waiters = Array.from({ length: 5 }, () => track(gate.acquire(undefined, 100)));
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(500); // the pace has a token; the budget has not
+      gate.onSuccess();
+    }
+    expect(paced()).toEqual([10]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(waiters.every((w) => w.error === undefined)).toBe(true);
+  });
+
+  it('a success that raises the pace lets the waiting head go sooner', async () => {
+    const { gate, paced } = await paced10({ increasePerSec: 100 });
+    const start = Date.now();
+    await gate.acquire(undefined);
+    const waiting = track(gate.acquire(undefined)); // due at +100 at 10 a second
+    await vi.advanceTimersByTimeAsync(50);
+    gate.onSuccess(); // 10 + 100 / 10 = 20 a second: the half token missing takes 25 ms
+    expect(paced()).toEqual([10, 20]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(waiting).toEqual({ at: start + 75 });
+  });
+
+  it('lets a learned pace send one second worth at once after an idle second', async () => {
+    const { gate } = await paced10();
+    await vi.advanceTimersByTimeAsync(2_000);
+    const start = Date.now();
+    const calls = Array.from({ length: 12 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls.map((c) => (c.at ?? Number.NaN) - start)).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200,
+    ]);
+  });
+});
+
+describe('after a cut', () => {
+  /** A pace of 10 a second cut to 5 (decreaseFactor 0.5) by a fresh 429; returns the gate. */
+  async function cutTo5(options: RateLimitOptions = {}) {
+    const g = gateWith({ decreaseFactor: 0.5, ...options });
+    await learnPace(g.gate, 10, 0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await g.gate.acquire(undefined);
+    g.gate.onRateLimited(rateLimitReason(0));
+    expect(g.paced()).toEqual([10, 5]);
+    return g;
+  }
+
+  it('regains the cut within about a second of successes, and not one request a second more', async () => {
+    const { gate, paced } = await cutTo5({ increasePerSec: 0 });
+    await gate.acquire(undefined); // the one token the pace holds after the 429
+    const released: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const next = track(gate.acquire(undefined)); // waits on the pace
+      gate.onSuccess(); // each success adds cut / pace: 5 + 5 / 5 = 6, 6 + 5 / 6 = 6.83, ...
+      await vi.advanceTimersToNextTimerAsync();
+      expect(next.error).toBeUndefined();
+      released.push(next.at ?? Number.NaN);
+    }
+    // 6, 6.83, 7.57, 8.23, 8.83, 9.4, 9.93, then 10 (the pace it was cut from) and no more;
+    // reported when 10 % above the last report
+    expect(paced()).toEqual([10, 5, 6, 6.83, 7.57, 8.83, 9.93]);
+    const gaps = released.slice(1).map((at, i) => at - (released[i] ?? Number.NaN));
+    expect(gaps.slice(-3)).toEqual([100, 100, 100]); // 10 a second
+  });
+
+  it('cuts again on a fresh 429 a second after the last cut, not sooner', async () => {
+    const { gate, paced } = await cutTo5();
+    await gate.acquire(undefined); // sent after the cut: fresh
+    await vi.advanceTimersByTimeAsync(999);
+    gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([10, 5]);
+    await gate.acquire(undefined);
+    await vi.advanceTimersByTimeAsync(1);
+    gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([10, 5, 2.5]);
+  });
+});
+
+describe('the first estimate', () => {
+  it('is not lowered by a 429 that comes back after the meter has emptied', async () => {
+    const { gate, paced } = gateWith();
+    for (let i = 0; i < 20; i++) await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(0)); // 19 replies still expected
+    for (let i = 0; i < 15; i++) gate.onSuccess();
+    await vi.advanceTimersByTimeAsync(2_000); // no success in the last second any more
+    for (let i = 0; i < 4; i++) gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([15]);
+  });
+});
+
+describe('token counts', () => {
+  it.each([
+    ['"5"', '5'],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-0.5', -0.5],
+  ])('rejects tokens %s with a TypeError naming it', async (shown, tokens) => {
+    const { gate } = gateWith({ tokensPerMinute: 600 });
+    await expect(gate.acquire(undefined, tokens as number)).rejects.toThrow(
+      new TypeError(`tokens must be a finite number >= 0, got ${shown}`),
+    );
+  });
+
+  it.each([
+    ['"5"', '5'],
+    ['NaN', Number.NaN],
+    ['-1', -1],
+  ])('rejects an estimate of %s with a TypeError naming estimateTokens', async (shown, cost) => {
+    const { gate } = gateWith({ tokensPerMinute: 600, estimateTokens: () => cost as number });
+    await expect(gate.acquire(undefined, 1)).rejects.toThrow(
+      new TypeError(`rateLimit.estimateTokens must return a finite number >= 0, got ${shown}`),
+    );
+  });
+
+  it('accepts 0 tokens and an estimate of 0, which wait for nothing', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 600 });
+    await gate.acquire(undefined, 10); // the whole bucket (10 a second)
+    await expect(gate.acquire(undefined, 0)).resolves.toBeUndefined();
+    const zero = gateWith({ tokensPerMinute: 600, estimateTokens: () => 0 });
+    for (let i = 0; i < 3; i++)
+      await expect(zero.gate.acquire(undefined, 50)).resolves.toBeUndefined();
   });
 });

@@ -1,7 +1,14 @@
+import { APIUserAbortError } from 'openai';
 import { describe, expect, it, vi } from 'vitest';
+import { CallState } from '../src/callState.js';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import { RateLimitBudgetError } from '../src/rateLimitGate.js';
+import {
+  RateLimitBudgetError,
+  RateLimitGate,
+  type RateLimitGateEvent,
+} from '../src/rateLimitGate.js';
+import { RateLimitStage } from '../src/rateLimitStage.js';
 import { httpError, outcome, recordEvents, useFakeClock } from './support/pipeline.js';
 
 const RETRY = { maxRetries: 1, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 60_000 };
@@ -112,5 +119,42 @@ describe('rate-limit stage', () => {
       expect(event).toEqual({ policy: 'g', ratePerSec: expect.any(Number) });
       expect((event as { ratePerSec: number }).ratePerSec).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('RateLimitStage on its own', () => {
+  it('passes the call signal on to the attempt, as a cockatiel policy does', async () => {
+    const stage = new RateLimitStage(new RateLimitGate({}, () => {}));
+    const call = new CallState(undefined);
+    expect(await stage.execute((context) => context.signal, call.signal)).toBe(call.signal);
+  });
+
+  /**
+   * Runs `between` as one attempt between two hint-less 429s (backoff 100 ms) and returns how
+   * long each 429 closed the gate for: a 429 right after another doubles the backoff; an answer
+   * that is not a 429 resets it; an attempt that got no answer changes nothing.
+   */
+  async function closures(between: unknown): Promise<number[]> {
+    const events: RateLimitGateEvent[] = [];
+    // a high minimum pace keeps the learned pace (nothing succeeded yet) out of the way
+    const gate = new RateLimitGate({ backoffMs: 100, minRatePerSec: 1000 }, (e) => events.push(e));
+    const stage = new RateLimitStage(gate);
+    for (const error of [httpError(429), between, httpError(429)]) {
+      const attempt = outcome(
+        stage.execute(() => Promise.reject(error), new CallState(undefined).signal),
+      );
+      await vi.runAllTimersAsync();
+      expect((await attempt).error).toBe(error);
+    }
+    return events.flatMap((e) => (e.type === 'rateLimited' ? [e.waitMs] : []));
+  }
+
+  it('counts an answer other than 429 as not rate-limited: the backoff starts again', async () => {
+    expect(await closures(httpError(500))).toEqual([100, 100]);
+    expect(await closures(httpError(400))).toEqual([100, 100]);
+  });
+
+  it('reports nothing for an attempt that got no answer (aborted): the backoff keeps doubling', async () => {
+    expect(await closures(new APIUserAbortError())).toEqual([100, 200]);
   });
 });

@@ -86,13 +86,10 @@ export class AdaptivePace {
   /** A request was answered with 429. Returns whether it was fresh (sent after the last change). */
   rateLimited(now: number): boolean {
     const stale = this.answered(now);
-    const measured = this.meter.perSec(now);
     if (this.rate === undefined) {
       this.estimatingFirst = true;
-      this.setRate(measured, now);
+      this.setRate(this.meter.perSec(now), now);
       this.staleLeft = this.inFlight.size(now);
-    } else if (this.estimatingFirst) {
-      this.setRate(Math.max(this.rate, measured), now);
     } else if (!stale && now - this.cutAt >= CUT_INTERVAL_MS) {
       this.recoverTo = this.rate;
       this.cutAt = now;
@@ -115,7 +112,6 @@ export class AdaptivePace {
    */
   private increased(rate: number): number {
     const additive = rate + this.tuning.increasePerSec / rate;
-    if (rate >= this.recoverTo) return additive;
     const cut = this.recoverTo * (1 - this.tuning.decreaseFactor);
     return Math.max(additive, Math.min(this.recoverTo, rate + cut / rate));
   }

@@ -25,22 +25,24 @@ export class InFlight {
     this.times.push(now);
   }
 
-  /** A reply came back: forgets the oldest request in flight. */
+  /**
+   * A reply came back: forgets the oldest request in flight. A reply with none in flight (to a
+   * request already forgotten after the horizon) leaves the head one past the end, which
+   * `compact` turns back into an empty array.
+   */
   answered(): void {
-    if (this.head < this.times.length) this.head++;
+    this.head++;
     this.compact();
   }
 
   private forgetOlderThan(oldest: number): void {
-    while (this.head < this.times.length && (this.times[this.head] ?? oldest) < oldest) this.head++;
+    while ((this.times[this.head] ?? oldest) < oldest) this.head++;
     this.compact();
   }
 
+  /** Drops the forgotten times once they are more than half the array (amortised O(1) a call). */
   private compact(): void {
-    if (this.head === this.times.length) {
-      this.times = [];
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.times.length) {
+    if (this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.head = 0;
     }

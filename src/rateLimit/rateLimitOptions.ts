@@ -1,4 +1,5 @@
 import { describeValue } from '../describeValue.js';
+import { isFiniteNumber } from '../isFiniteNumber.js';
 /**
  * Options of the rate-limit gate (`createPolicy({ rateLimit })`). Every field is optional: `{}`
  * gives the adaptive gate alone, which costs nothing until the server's first 429.
@@ -75,10 +76,9 @@ export const RATE_LIMIT_DEFAULTS = {
 
 type Check = (value: unknown) => string | undefined;
 
-const positive: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a finite number > 0';
+const positive: Check = (v) => (isFiniteNumber(v) && v > 0 ? undefined : 'a finite number > 0');
 const atLeastZero: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a finite number >= 0';
+  isFiniteNumber(v) && v >= 0 ? undefined : 'a finite number >= 0';
 const fraction: Check = (v) =>
   typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number in (0, 1]';
 const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');

@@ -7,13 +7,14 @@ const SLOTS = 10;
  * replies that all came back within 100 ms reads as 20 per second, the rate a server sustained.
  */
 export class RateMeter {
-  private readonly counts = new Array<number>(SLOTS).fill(0);
-  private readonly stamps = new Array<number>(SLOTS).fill(Number.NEGATIVE_INFINITY);
+  private readonly counts = new Float64Array(SLOTS);
+  /** The slot each count is for (a count of 0 needs no valid slot). */
+  private readonly stamps = new Float64Array(SLOTS);
 
   /** Records one event at `now` (ms). */
   record(now: number): void {
     const slot = Math.floor(now / SLOT_MS);
-    const i = ((slot % SLOTS) + SLOTS) % SLOTS;
+    const i = slot % SLOTS; // Date.now() is never negative
     if (this.stamps[i] !== slot) {
       this.stamps[i] = slot;
       this.counts[i] = 0;
@@ -25,9 +26,9 @@ export class RateMeter {
   perSec(now: number): number {
     const oldest = Math.floor(now / SLOT_MS) - SLOTS;
     let sum = 0;
-    for (let i = 0; i < SLOTS; i++) {
-      if ((this.stamps[i] ?? oldest) > oldest) sum += this.counts[i] ?? 0;
-    }
+    this.stamps.forEach((stamp, i) => {
+      if (stamp > oldest) sum += this.counts[i] ?? 0;
+    });
     return (sum * 1000) / (SLOTS * SLOT_MS);
   }
 }

@@ -50,13 +50,10 @@ export class TokenBucket {
     this.level = Math.min(this.level, capacity);
   }
 
+  /** Adds the tokens earned since the last reading; a clock stepped back earns nothing. */
   private refill(now: number): void {
-    if (now > this.updatedAt) {
-      this.level = Math.min(
-        this.capacity,
-        this.level + ((now - this.updatedAt) * this.ratePerSec) / 1000,
-      );
-      this.updatedAt = now;
-    }
+    const elapsedMs = Math.max(0, now - this.updatedAt);
+    this.level = Math.min(this.capacity, this.level + (elapsedMs * this.ratePerSec) / 1000);
+    this.updatedAt = Math.max(this.updatedAt, now);
   }
 }

@@ -18,6 +18,15 @@ describe('validateRateLimitOptions', () => {
     expect(validateRateLimitOptions({})).toEqual({});
   });
 
+  it('treats an option set to undefined as not given', () => {
+    const options = {
+      requestsPerMinute: undefined,
+      estimateTokens: undefined,
+      decreaseFactor: 0.5,
+    };
+    expect(validateRateLimitOptions(options)).toBe(options);
+  });
+
   it.each([
     [{ requestsPerMinute: -1 }, 'rateLimit.requestsPerMinute must be a finite number > 0, got -1'],
     [{ requestsPerMinute: 0 }, 'rateLimit.requestsPerMinute must be a finite number > 0, got 0'],
@@ -34,6 +43,21 @@ describe('validateRateLimitOptions', () => {
       'rateLimit.requestsPerMinute must be a finite number > 0, got "60"',
     ],
     [{ increasePerSec: -0.5 }, 'rateLimit.increasePerSec must be a finite number >= 0, got -0.5'],
+    [{ increasePerSec: '1' }, 'rateLimit.increasePerSec must be a finite number >= 0, got "1"'],
+    [
+      { increasePerSec: Number.POSITIVE_INFINITY },
+      'rateLimit.increasePerSec must be a finite number >= 0, got Infinity',
+    ],
+    [
+      { increasePerSec: Number.NaN },
+      'rateLimit.increasePerSec must be a finite number >= 0, got NaN',
+    ],
+    [{ decreaseFactor: '0.5' }, 'rateLimit.decreaseFactor must be a number in (0, 1], got "0.5"'],
+    [
+      { decreaseFactor: Number.NaN },
+      'rateLimit.decreaseFactor must be a number in (0, 1], got NaN',
+    ],
+    [{ backoffMs: true }, 'rateLimit.backoffMs must be a finite number > 0, got true'],
     [{ decreaseFactor: 0 }, 'rateLimit.decreaseFactor must be a number in (0, 1], got 0'],
     [{ decreaseFactor: 1.5 }, 'rateLimit.decreaseFactor must be a number in (0, 1], got 1.5'],
     [{ minRatePerSec: 0 }, 'rateLimit.minRatePerSec must be a finite number > 0, got 0'],
