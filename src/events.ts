@@ -150,6 +150,8 @@ export class PolicyEvents extends EventEmitter<PolicyEventListeners> {
     ...args: EventEmitter.ArgumentMap<PolicyEventListeners>[Extract<K, PolicyEventName>]
   ): boolean {
     const listeners = this.listeners(name);
+    // As eventemitter3's own emit does: a `once` listener is removed before it runs.
+    for (const listener of listeners) this.removeListener(name, listener, undefined, true);
     for (const listener of listeners) {
       try {
         (listener as (...a: typeof args) => void)(...args);

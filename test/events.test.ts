@@ -37,4 +37,30 @@ describe('PolicyEvents.emit', () => {
     events.off('reset', listener);
     expect(events.emit('reset', { policy: 'p' })).toBe(false);
   });
+
+  it('runs a once listener once, and an on listener of the same function every time', () => {
+    const events = new PolicyEvents();
+    const onceSeen: string[] = [];
+    const always: string[] = [];
+    events.once('reset', (event) => onceSeen.push(event.policy));
+    events.on('reset', (event) => always.push(event.policy));
+    expect(events.emit('reset', { policy: 'a' })).toBe(true);
+    expect(events.emit('reset', { policy: 'b' })).toBe(true);
+    expect(onceSeen).toEqual(['a']);
+    expect(always).toEqual(['a', 'b']);
+    expect(events.listenerCount('reset')).toBe(1);
+    const shared = (event: { policy: string }) => onceSeen.push(`shared:${event.policy}`);
+    events.on('halfOpen', shared);
+    events.once('halfOpen', shared);
+    events.emit('halfOpen', { policy: 'c' });
+    events.emit('halfOpen', { policy: 'd' });
+    expect(onceSeen.slice(1)).toEqual(['shared:c', 'shared:c', 'shared:d']);
+  });
+
+  it('returns false after its only listener, added with once, has run', () => {
+    const events = new PolicyEvents();
+    events.once('reset', () => {});
+    expect(events.emit('reset', { policy: 'p' })).toBe(true);
+    expect(events.emit('reset', { policy: 'p' })).toBe(false);
+  });
 });
