@@ -15,6 +15,7 @@ import { describeValue } from './describeValue.js';
 import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
 import { PolicyEvents } from './events.js';
 import { HedgeStage } from './hedgeStage.js';
+import { isFiniteNumber } from './isFiniteNumber.js';
 import { type PolicyOptions, validatePolicyOptions } from './options.js';
 import { RateLimitGate } from './rateLimitGate.js';
 import { RateLimitStage } from './rateLimitStage.js';
@@ -62,10 +63,7 @@ function parseExecuteOptions(options: unknown): ExecuteOptions {
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`execute: signal must be an AbortSignal, got ${describeValue(signal)}`);
   }
-  if (
-    tokens !== undefined &&
-    !(typeof tokens === 'number' && Number.isFinite(tokens) && tokens >= 0)
-  ) {
+  if (tokens !== undefined && !(isFiniteNumber(tokens) && tokens >= 0)) {
     throw new TypeError(
       `execute: tokens must be a finite number >= 0, got ${describeValue(tokens)}`,
     );
