@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
@@ -445,5 +446,21 @@ describe('guardStream', () => {
       }),
     };
     await expect(guardStream(source, { controller })).rejects.toBe(reason);
+  });
+
+  it('leaves no listener on the controller once the stream has completed, been released or failed', async () => {
+    const ends = ['completed', 'released', 'failed'] as const;
+    for (const end of ends) {
+      const controller = new AbortController();
+      const source = channel<number>();
+      source.push(1);
+      const stream = await guardStream(source.iterable, { controller });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      if (end === 'completed') source.end();
+      if (end === 'failed') source.fail(new TypeError('terminated'));
+      if (end === 'released') stream.release();
+      await drain(stream);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    }
   });
 });
