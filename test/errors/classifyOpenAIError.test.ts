@@ -604,6 +604,8 @@ describe('classifyOpenAIError on SDK errors whose class a bundler renamed', () =
     });
 
     it(`openai ${sdk.major}: the class name wins over a custom message`, () => {
+      const abort = new sdk.errors.APIUserAbortError({ message: 'stopped by the user' });
+      expect(classifyOpenAIError(abort).kind).toBe('aborted');
       const timeout = new sdk.errors.APIConnectionTimeoutError({ message: 'took too long' });
       expect(classifyOpenAIError(timeout).kind).toBe('timeout');
       const connection = new sdk.errors.APIConnectionError({
@@ -635,10 +637,15 @@ describe('classifyOpenAIError on SDK errors whose class a bundler renamed', () =
 });
 
 describe('classifyOpenAIError details', () => {
-  it('an SSE payload with unknown codes is unknown, with its message', () => {
+  it('an SSE payload with unknown codes is unknown, with its message and no other field', () => {
     expect(
       classifyOpenAIError({ status: undefined, headers: {}, error: { message: 'something odd' } }),
-    ).toMatchObject({ kind: 'unknown', retryable: false, message: 'something odd' });
+    ).toStrictEqual({
+      kind: 'unknown',
+      retryable: false,
+      breakerFailure: false,
+      message: 'something odd',
+    });
   });
 
   it('x-should-retry: true needs a status: it does not make an SSE payload retryable', () => {

@@ -157,6 +157,14 @@ describe('readHeader', () => {
     expect(readHeader({ 'retry-after': { value: '3' } }, 'retry-after')).toBeUndefined();
     expect(readHeader({ 'retry-after': true }, 'retry-after')).toBeUndefined();
     expect(readHeader('retry-after: 3', 'retry-after')).toBeUndefined();
+    expect(readHeader(null, 'retry-after')).toBeUndefined();
+    // Response headers are objects: a function with such a field is none.
+    expect(
+      readHeader(
+        Object.assign(() => {}, { 'retry-after': '3' }),
+        'retry-after',
+      ),
+    ).toBe(undefined);
   });
 
   it('prefers the exact lower-case key of a record over other casings', () => {
