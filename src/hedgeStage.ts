@@ -46,7 +46,6 @@ export class HedgeStage extends PipelineStage<LlmCallContext> {
       const running = new Set<CallState>();
       let hedges = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let settled = false;
       const stopAll = (reason: unknown): void => {
         clearTimeout(timer);
         for (const branch of running) branch.abort(reason);
@@ -54,26 +53,22 @@ export class HedgeStage extends PipelineStage<LlmCallContext> {
       // The call aborted (the caller, the total timeout): stop every attempt; the round settles
       // when the last of them has.
       const onAbort = (): void => stopAll(call.reason);
-      const settle = (): void => {
-        settled = true;
-        clearTimeout(timer);
-        call.removeEventListener('abort', onAbort);
-      };
+      // Settling twice is harmless (a promise settles once), so late answers need no flag.
       const start = (attempt: number): void => {
         const branch = call.branch(attempt);
         running.add(branch);
         invoke(fn, { signal: branch.signal, attempt }).then(
           (value) => {
             running.delete(branch);
-            if (settled) return;
-            settle();
+            call.removeEventListener('abort', onAbort);
             stopAll(lostRace());
             resolve(value);
           },
           (error: unknown) => {
             running.delete(branch);
-            if (settled || running.size > 0) return;
-            settle();
+            if (running.size > 0) return;
+            call.removeEventListener('abort', onAbort);
+            clearTimeout(timer);
             reject(error);
           },
         );

@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createStreamPolicy } from '../policies/stream.js';
+import { CallState, callStateOf } from '../src/callState.js';
 import { createPolicy } from '../src/createPolicy.js';
 import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import type { PolicyEvent } from '../src/events.js';
+import { type PolicyEvent, PolicyEvents } from '../src/events.js';
+import { HedgeStage } from '../src/hedgeStage.js';
 import {
   hangUntilAborted,
   httpError,
@@ -261,5 +263,36 @@ describe('hedge options', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await result).toEqual({ value: 'answer 2' });
     expect(classifyOpenAIError(signals[0]?.reason).kind).toBe('aborted');
+  });
+});
+
+describe('HedgeStage on its own', () => {
+  it('rejects a call that has already aborted, without running the function or a timer', async () => {
+    const stage = new HedgeStage({ delayMs: 10 }, { name: 'h', events: new PolicyEvents() });
+    const call = new CallState(undefined);
+    call.abort('gone');
+    const fn = vi.fn(() => 'ran');
+    expect(await outcome(stage.execute(fn, call.signal))).toEqual({ error: 'gone' });
+    expect(fn).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('numbers the first attempt 1 when no retry stage has, and gives each attempt the call tokens', async () => {
+    const stage = new HedgeStage({ delayMs: 10 }, { name: 'h', events: new PolicyEvents() });
+    const call = new CallState(42);
+    const seen: [number, number | undefined][] = [];
+    const result = outcome(
+      stage.execute(({ signal, attempt }) => {
+        seen.push([attempt, callStateOf(signal).tokens]);
+        return attempt === 2 ? 'second' : hangUntilAborted(signal);
+      }, call.signal),
+    );
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await result).toEqual({ value: 'second' });
+    expect(seen).toEqual([
+      [1, 42],
+      [2, 42],
+    ]);
+    expect(call.attempt).toBe(2);
   });
 });
