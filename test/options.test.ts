@@ -53,6 +53,7 @@ describe('validatePolicyOptions', () => {
         timeout: false,
         circuitBreaker: false,
         bulkhead: false,
+        hedge: false,
         rateLimit: false,
       }),
     ).toBeDefined();
