@@ -72,8 +72,10 @@ export class CallState {
   }
 
   removeEventListener(_type: 'abort', listener: AbortListener): void {
-    const index = this.listeners?.indexOf(listener) ?? -1;
-    if (index >= 0) this.listeners?.splice(index, 1);
+    const { listeners } = this;
+    if (listeners === undefined) return;
+    const index = listeners.indexOf(listener);
+    if (index >= 0) listeners.splice(index, 1);
   }
 
   /** Aborts the call with `reason` (once) and calls every abort listener. */

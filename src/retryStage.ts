@@ -99,7 +99,9 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
           throw error;
         }
         this.retry(attempt, delayMs, reason);
+        // The sleep ends at an abort; with no sleep, a `retry` listener may have aborted the call.
         if (delayMs > 0) await sleep(delayMs, signal);
+        else if (signal.aborted) throw signal.reason;
       }
     }
   }

@@ -244,6 +244,16 @@ describe('retry stage', () => {
     expect(await result).toEqual({ value: 'ok' });
   });
 
+  it('starts no attempt after a retry listener aborted the call, even with no backoff', async () => {
+    const policy = createPolicy({ retry: { ...RETRY, initialDelayMs: 0, maxDelayMs: 0 } });
+    const controller = new AbortController();
+    policy.events.on('retry', () => controller.abort('enough'));
+    const fn = vi.fn(() => Promise.reject(httpError(500)));
+    expect(await outcome(policy.execute(fn, controller.signal))).toEqual({ error: 'enough' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it('stops a backoff sleep at once when the caller aborts: no further attempt, no timer left', async () => {
     const policy = createPolicy({ name: 'r', retry: RETRY });
     const events = recordEvents(policy);
