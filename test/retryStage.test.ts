@@ -254,6 +254,19 @@ describe('retry stage', () => {
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
+  it('with the rate-limit gate on, still backs off after a failure other than a 429', async () => {
+    const policy = createPolicy({ retry: RETRY, rateLimit: {} });
+    const events = recordEvents(policy);
+    const fn = failing(httpError(500));
+    const [first] = jitterDelays(1);
+    const result = outcome(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync((first ?? 0) - 1);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ value: 'ok' });
+    expect(events.find(([name]) => name === 'retry')?.[1]).toMatchObject({ delayMs: first });
+  });
+
   it('stops a backoff sleep at once when the caller aborts: no further attempt, no timer left', async () => {
     const policy = createPolicy({ name: 'r', retry: RETRY });
     const events = recordEvents(policy);
