@@ -244,15 +244,24 @@ describe('retry stage', () => {
     expect(await result).toEqual({ value: 'ok' });
   });
 
-  it('starts no attempt after a retry listener aborted the call, even with no backoff', async () => {
-    const policy = createPolicy({ retry: { ...RETRY, initialDelayMs: 0, maxDelayMs: 0 } });
-    const controller = new AbortController();
-    policy.events.on('retry', () => controller.abort('enough'));
-    const fn = vi.fn(() => Promise.reject(httpError(500)));
-    expect(await outcome(policy.execute(fn, controller.signal))).toEqual({ error: 'enough' });
-    await vi.advanceTimersByTimeAsync(0);
-    expect(fn).toHaveBeenCalledTimes(1);
-  });
+  it.each([
+    ['without', false as const],
+    ['with', { attemptMs: 1_000 }],
+  ])(
+    'starts no attempt after a retry listener aborted the call with no backoff, %s an attempt timeout',
+    async (_, timeout) => {
+      const policy = createPolicy({
+        retry: { ...RETRY, initialDelayMs: 0, maxDelayMs: 0 },
+        timeout,
+      });
+      const controller = new AbortController();
+      policy.events.on('retry', () => controller.abort('enough'));
+      const fn = vi.fn(() => Promise.reject(httpError(500)));
+      expect(await outcome(policy.execute(fn, controller.signal))).toEqual({ error: 'enough' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(fn).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('with the rate-limit gate on, still backs off after a failure other than a 429', async () => {
     const policy = createPolicy({ retry: RETRY, rateLimit: {} });

@@ -165,20 +165,6 @@ describe('total timeout', () => {
 });
 
 describe('either timeout', () => {
-  it('starts no attempt once the call has aborted (a retry listener aborting the caller)', async () => {
-    const policy = createPolicy({
-      retry: { ...RETRY, initialDelayMs: 0, maxDelayMs: 0 },
-      timeout: { attemptMs: 1_000 },
-    });
-    const controller = new AbortController();
-    policy.events.on('retry', () => controller.abort('enough'));
-    const fn = vi.fn(() => Promise.reject(httpError(500)));
-    expect(await outcome(policy.execute(fn, controller.signal))).toEqual({ error: 'enough' });
-    await vi.advanceTimersByTimeAsync(0);
-    expect(fn).toHaveBeenCalledTimes(1);
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
   it('rejects an aborted call at once, whatever its scope, without running the function', async () => {
     for (const scope of ['attempt', 'total'] as const) {
       const stage = new TimeoutStage(scope, 1_000, { name: 't', events: new PolicyEvents() });
