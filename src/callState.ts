@@ -56,8 +56,9 @@ export class CallState {
   }
 
   /**
-   * A call of its own for attempt `attempt` of a hedge round, with this call's tokens: the stages inside the hedging stage see it as the call, so one attempt of the round
-   * can be aborted alone. The hedging stage aborts it when this call aborts.
+   * A call of its own for attempt `attempt` of a hedge round, with this call's tokens: the
+   * stages inside the hedging stage see it as the call, so one attempt of the round can be
+   * aborted alone. The hedging stage aborts it when this call aborts.
    */
   branch(attempt: number): CallState {
     const branch = new CallState(this.tokens);

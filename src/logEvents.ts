@@ -14,9 +14,9 @@ export interface EventLogger {
 
 /**
  * The level each event is logged at, after Polly's telemetry severities: a retry, a hedge, a
- * half-open trial, a timeout and a closing rate-limit gate are warnings; an opening breaker, a call given up
- * or failed and a bulkhead rejection are errors; a reset, a new pace and a finished stream are
- * information; a success and a first token are debug.
+ * half-open trial, a timeout and a closing rate-limit gate are warnings; an opening breaker, a
+ * call given up or failed and a bulkhead rejection are errors; a reset, a new pace and a finished
+ * stream are information; a success and a first token are debug.
  */
 export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogger>> = Object.freeze(
   {

@@ -17,8 +17,8 @@ import { neverAbortedSignal, sleep } from './signals.js';
 type JitterState = [number, number];
 
 /**
- * The retry stage: retries a failed attempt (or hedge round) up to `maxRetries` times, written as a
- * cockatiel-compatible policy because cockatiel's retry sleeps through an abort and then starts
+ * The retry stage: retries a failed attempt (or hedge round) up to `maxRetries` times, written as
+ * a cockatiel-compatible policy because cockatiel's retry sleeps through an abort and then starts
  * another attempt. Here an abort (the caller's, or the total timeout) ends a backoff sleep at once
  * and no attempt follows.
  *

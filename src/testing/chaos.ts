@@ -194,7 +194,8 @@ export class ChaosPolicy implements IPolicy<IDefaultPolicyContext> {
  * before calling through. Which calls are picked follows `seed` when given; `enabled` (default
  * true) switches it off. It is a cockatiel policy: put it innermost, e.g.
  * `wrap(chatPolicy, chaos({ error: 'rate_limit', rate: 0.2, seed: 1 }))`, so the policies
- * outside it see the injected failures as if the SDK had thrown them. Throws a TypeError for bad options.
+ * outside it see the injected failures as if the SDK had thrown them. Throws a TypeError for bad
+ * options.
  *
  * @example
  * ```ts

@@ -68,7 +68,8 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
       );
     expect(stdout).toMatch(/^embeddings: embedded 60\/60 texts \(1536 dimensions\) in [\d.]+ s$/m);
     expect(stdout).toMatch(/^embeddings:budgeted: embedded 60\/60 texts \(1536 dimensions\)/m);
-    // Cold, the first wave of 60 meets a bucket of 20 (nothing is known yet); the gate paces the rest.
+    // Cold, the first wave of 60 meets a bucket of 20 (nothing is known yet); the gate paces the
+    // rest.
     expect(perCall('embeddings')).toBeGreaterThan(1);
     expect(perCall('embeddings')).toBeLessThanOrEqual(2.5);
     // With the server's limit given as a budget, about one request per call.

@@ -5,7 +5,8 @@ import { seededRandom } from '../../src/testing/seededRandom.js';
 /**
  * A modelled server for gate simulations under fake timers: the same token bucket as
  * `schedules.tokenBucket` (burst tokens, starting full, refilled continuously; a 429 carries the
- * exact wait for the next token, rounded up), optionally refusing a fraction of requests at random, reached over a link with a random delay each way.
+ * exact wait for the next token, rounded up), optionally refusing a fraction of requests at
+ * random, reached over a link with a random delay each way.
  */
 export interface SimulationOptions {
   ratePerSec: number;
