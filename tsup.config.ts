@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    policies: 'policies/index.ts',
+    policies: 'src/policies/index.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

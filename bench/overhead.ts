@@ -10,7 +10,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { Bench } from 'tinybench';
-import { CHAT_POLICY_DEFAULTS, createChatPolicy } from '../policies/chat.js';
+import { CHAT_POLICY_DEFAULTS, createChatPolicy } from '../src/policies/chat.js';
 import { fixed2 } from './format.js';
 import { markdownTable } from './markdownTable.js';
 import type { Check, Scenario } from './scenario.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createPolicy } from '../src/createPolicy.js';
 import type { PolicyEventName } from '../src/events.js';
 import { EVENT_LOG_LEVELS, logEvents } from '../src/logEvents.js';
+import { createPolicy } from '../src/pipeline/LlmPolicy.js';
 
 function fakeLogger() {
   return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };

@@ -1,4 +1,4 @@
-import { createChatPolicy } from '../../policies/chat.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
 import { schedules } from '../../src/testing/index.js';
 import { naiveClient, presetClient, sdkClient } from '../clients.js';
 import { boundedDuration, fixed2, percent } from '../format.js';

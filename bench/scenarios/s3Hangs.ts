@@ -1,4 +1,4 @@
-import { createChatPolicy } from '../../policies/chat.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
 import { replies, schedules } from '../../src/testing/index.js';
 import { naiveClient, presetClient, SDK_CLIENT, sdkClient } from '../clients.js';
 import { boundedDuration, duration, percent } from '../format.js';

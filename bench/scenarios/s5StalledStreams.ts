@@ -1,4 +1,4 @@
-import { createStreamPolicy, STREAM_POLICY_DEFAULTS } from '../../policies/stream.js';
+import { createStreamPolicy, STREAM_POLICY_DEFAULTS } from '../../src/policies/stream.js';
 import { replies, type Script } from '../../src/testing/index.js';
 import { naiveClient, presetClient, sdkClient, TruncatedStreamError } from '../clients.js';
 import { boundedDuration, duration, percent } from '../format.js';

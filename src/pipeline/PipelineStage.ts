@@ -5,22 +5,60 @@ import type {
   IPolicy,
   ISuccessEvent,
 } from 'cockatiel';
-
-const silent: Event<never> = () => ({ dispose: () => {} });
+import type { PolicyEvents } from '../events.js';
+import { CallOwner } from './CallOwner.js';
+import { type CallRecord, callRecordOf } from './callRecord.js';
+import { Reporter, type ReportingOptions } from './reporter.js';
 
 /**
- * The base of the pipeline's own stages: cockatiel-compatible policies (so `wrap()` composes
- * them) whose `onSuccess` / `onFailure` never fire; the LlmPolicy around them reports each call
- * once, through its own events.
+ * The base of the package's stages: cockatiel policies (so `wrap()` composes them with each other
+ * and with cockatiel's own) that find the call they serve from the signal they are given. A stage
+ * that finds none (it is the outermost of the package's stages in a `wrap()`, or used alone)
+ * owns the call: it makes its record, and its `onSuccess` / `onFailure` and `success` / `failure`
+ * events report the call's outcome. Inside a call it reports only its own events.
  */
 export abstract class PipelineStage<C extends IDefaultPolicyContext = IDefaultPolicyContext>
   implements IPolicy<C>
 {
   declare readonly _altReturn: never;
-  readonly onSuccess: Event<ISuccessEvent> = silent;
-  readonly onFailure: Event<IFailureEvent> = silent;
+  /** cockatiel's success event: fires once per call this stage owned that succeeded. */
+  readonly onSuccess: Event<ISuccessEvent>;
+  /** cockatiel's failure event: fires once per call this stage owned that failed for good. */
+  readonly onFailure: Event<IFailureEvent>;
+  /** Reports the stage's events. */
+  protected readonly reporter: Reporter;
+  private readonly owner: CallOwner;
 
-  abstract execute<T>(fn: (context: C) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T>;
+  constructor(reporting: ReportingOptions) {
+    this.reporter = new Reporter(reporting);
+    this.owner = new CallOwner(this.reporter);
+    this.onSuccess = this.owner.onSuccess;
+    this.onFailure = this.owner.onFailure;
+  }
+
+  /** Carried in every event as `policy`. */
+  get name(): string {
+    return this.reporter.name;
+  }
+
+  /** The stage's typed event emitter: `stage.events.on('retry', (e) => ...)`. */
+  get events(): PolicyEvents {
+    return this.reporter.events;
+  }
+
+  /** Runs `fn` through the stage, within the call `signal` belongs to (or a new one). */
+  execute<T>(fn: (context: C) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
+    const record = callRecordOf(signal);
+    if (record !== undefined && signal !== undefined) return this.run(fn, signal, record);
+    return this.owner.run((call) => this.run(fn, call.signal, call), signal, undefined);
+  }
+
+  /** Runs `fn` through the stage for the call `record`; `signal` is the one to pass on. */
+  protected abstract run<T>(
+    fn: (context: C) => PromiseLike<T> | T,
+    signal: AbortSignal,
+    record: CallRecord,
+  ): Promise<T>;
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejection. */

@@ -1,3 +1,6 @@
+import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import type { ErrorClassification } from '../errors/ErrorClassification.js';
+
 /** What the function given to `execute` receives for each attempt. */
 export interface LlmCallContext {
   /** Aborts when the caller aborts, the attempt times out or the call's total timeout fires. */
@@ -8,104 +11,128 @@ export interface LlmCallContext {
 
 type AbortListener = () => void;
 
+/** Who holds the next attempt back after a failed one, and until when (`Date.now()` scale). */
+export interface Hold {
+  /** The rate-limit gate closed after a 429, or the open circuit breaker refused the attempt. */
+  readonly by: 'gate' | 'breaker';
+  /** When the next attempt may go. */
+  readonly until: number;
+}
+
+const records = new WeakMap<AbortSignal, CallRecord>();
+
 /**
- * One call through an LlmPolicy, from stage to stage. cockatiel's `wrap()` hands a stage nothing
- * but a signal, so the call itself travels as that signal: a minimal stand-in for an AbortSignal
- * (`aborted`, `reason`, `addEventListener` / `removeEventListener` of `'abort'`) that only the
- * pipeline's stages and cockatiel's breaker see. It costs a plain object instead of an
- * AbortController; the function given to `execute` always gets a real AbortSignal (the attempt
- * timeout's, or {@link CallState.realSignal}).
+ * One call through the stages: what they share, found from the signal cockatiel passes between
+ * policies ({@link callRecordOf}). The call has a real AbortSignal of its own, aborted with
+ * {@link CallRecord.abort} (the caller's abort, the total timeout); stages pass it, or a signal
+ * of their own registered for the same call ({@link CallRecord.register}), to the stages inside.
  */
-export class CallState {
-  /** Whether the call was aborted: the caller's abort or the total timeout. */
-  aborted = false;
-  /** Why the call was aborted. */
-  reason: unknown = undefined;
+export class CallRecord {
   /** The attempt under way, counting from 1; 0 before the first one. */
   attempt = 0;
   /** When the total timeout fires (`Date.now()` scale), if the call has one. */
   deadline: number | undefined = undefined;
   /**
    * Once the call has succeeded, it keeps its bulkhead slot and its total timeout until this
-   * settles: the stream policy's stream, which lives on after `execute` resolved (see
-   * {@link HOLD_UNTIL}).
+   * settles: a stream, which lives on after `execute` resolved.
    */
   holdUntil: PromiseLike<unknown> | undefined = undefined;
+  /** Who holds the next attempt back after the last failed one, if anybody. */
+  hold: Hold | undefined = undefined;
+  private failure: { error: unknown; reason: ErrorClassification } | undefined = undefined;
   private listeners: AbortListener[] | undefined = undefined;
-  private real: AbortController | undefined = undefined;
+  private readonly controller = new AbortController();
 
   constructor(
     /** The token cost the caller declared (`execute(fn, { tokens })`). */
     readonly tokens: number | undefined,
-  ) {}
-
-  /** This call as the signal the stages pass along. */
-  get signal(): AbortSignal {
-    return this as unknown as AbortSignal;
+    /** The call a hedge attempt belongs to; the record itself for a call. */
+    private readonly root?: CallRecord,
+  ) {
+    records.set(this.controller.signal, this);
   }
 
-  /** A real AbortSignal that aborts with the call, made on first use. */
-  realSignal(): AbortSignal {
-    if (this.real === undefined) {
-      const controller = new AbortController();
-      if (this.aborted) controller.abort(this.reason);
-      else this.addEventListener('abort', () => controller.abort(this.reason));
-      this.real = controller;
-    }
-    return this.real.signal;
+  /** The call's signal: aborts with the call. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Whether the call was aborted: the caller's abort or the total timeout. */
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Why the call was aborted. */
+  get reason(): unknown {
+    return this.controller.signal.reason;
+  }
+
+  /** Makes `signal` (an attempt's own) lead to this call too. */
+  register(signal: AbortSignal): void {
+    records.set(signal, this);
   }
 
   /**
-   * A call of its own for attempt `attempt` of a hedge round, with this call's tokens: the
-   * stages inside the hedging stage see it as the call, so one attempt of the round can be
-   * aborted alone. The hedging stage aborts it when this call aborts.
+   * How a failed attempt's `error` is classified: computed once per failed attempt (the first
+   * stage to ask), then read by every stage and event of the call.
    */
-  branch(attempt: number): CallState {
-    const branch = new CallState(this.tokens);
+  reasonOf(error: unknown): ErrorClassification {
+    const call = this.root ?? this;
+    const { failure } = call;
+    if (failure !== undefined && failure.error === error) return failure.reason;
+    const reason = classifyOpenAIError(error);
+    call.failure = { error, reason };
+    return reason;
+  }
+
+  /** Forgets the last hold: a new round of attempts starts. */
+  clearHold(): void {
+    this.hold = undefined;
+  }
+
+  /** Holds the call's next attempt back until `until` (the latest hold wins). */
+  holdNext(by: Hold['by'], until: number): void {
+    const call = this.root ?? this;
+    if (call.hold === undefined || call.hold.until < until) call.hold = { by, until };
+  }
+
+  /**
+   * A record of its own for attempt `attempt` of a hedge round, with this call's tokens and
+   * deadline: the stages inside the hedging stage see it as the call, so one attempt of the
+   * round can be aborted alone. The hedging stage aborts it when this call aborts.
+   */
+  branch(attempt: number): CallRecord {
+    const branch = new CallRecord(this.tokens, this.root ?? this);
     branch.attempt = attempt;
+    branch.deadline = this.deadline;
     return branch;
   }
 
   /** Calls `listener` once when the call aborts. */
-  addEventListener(_type: 'abort', listener: AbortListener, _options?: unknown): void {
+  onAbort(listener: AbortListener): void {
     if (this.listeners === undefined) this.listeners = [listener];
     else this.listeners.push(listener);
   }
 
-  removeEventListener(_type: 'abort', listener: AbortListener): void {
+  /** Removes a listener given to {@link CallRecord.onAbort}. */
+  offAbort(listener: AbortListener): void {
     const { listeners } = this;
     if (listeners === undefined) return;
     const index = listeners.indexOf(listener);
     if (index >= 0) listeners.splice(index, 1);
   }
 
-  /** Aborts the call with `reason` (once) and calls every abort listener. */
+  /** Aborts the call's signal with `reason` (once) and calls every abort listener. */
   abort(reason: unknown): void {
     if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const listeners = this.listeners;
+    this.controller.abort(reason);
+    const { listeners } = this;
     this.listeners = undefined;
     for (const listener of listeners ?? []) listener();
   }
 }
 
-/**
- * The call that `signal` stands for. Stages run only inside an LlmPolicy, which passes every call
- * as its signal; anything else is a bug, reported as a TypeError.
- */
-export function callStateOf(signal: AbortSignal | undefined): CallState {
-  if (signal instanceof CallState) return signal;
-  throw new TypeError('llm-resilience: a pipeline stage ran outside of an LlmPolicy call');
-}
-
-/**
- * The key of the stream policy's execute option (hidden from the public `ExecuteOptions`):
- * `execute(fn, { signal, [HOLD_UNTIL]: ended })` sets the call's `holdUntil`.
- */
-export const HOLD_UNTIL: unique symbol = Symbol('llm-resilience.holdUntil');
-
-/** What a successful call still holds its bulkhead slot for (`CallState.holdUntil`), if any. */
-export function holdOf(signal: AbortSignal): PromiseLike<unknown> | undefined {
-  return signal instanceof CallState ? signal.holdUntil : undefined;
+/** The call `signal` belongs to, if a stage or policy of this package started one for it. */
+export function callRecordOf(signal: AbortSignal | undefined): CallRecord | undefined {
+  return signal === undefined ? undefined : records.get(signal);
 }

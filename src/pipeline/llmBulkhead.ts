@@ -1,9 +1,8 @@
 import { BulkheadRejectedError, type IDefaultPolicyContext } from 'cockatiel';
-import { holdOf } from './callState.js';
-import type { BulkheadOptions } from './options.js';
-import { PipelineStage } from './pipelineStage.js';
-import type { PolicyScope } from './policyScope.js';
-import { neverAbortedSignal } from './signals.js';
+import type { CallRecord } from './callRecord.js';
+import { type BulkheadOptions, checkBulkheadOptions } from './options.js';
+import { PipelineStage } from './PipelineStage.js';
+import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 interface Queued {
   readonly start: () => void;
@@ -12,33 +11,40 @@ interface Queued {
   readonly onAbort: () => void;
 }
 
+/** Options of {@link llmBulkhead}: `maxQueued` defaults to 0, as cockatiel's `bulkhead`. */
+export type LlmBulkheadOptions = Pick<BulkheadOptions, 'maxConcurrent'> &
+  Partial<Pick<BulkheadOptions, 'maxQueued'>> &
+  ReportingOptions;
+
 /**
- * The bulkhead stage: at most `maxConcurrent` calls run at once and `maxQueued` wait in order for
- * a slot; beyond that a call is rejected at once with cockatiel's BulkheadRejectedError and a
- * `bulkheadReject` event. Unlike cockatiel's own bulkhead, a queued call whose signal aborts
- * leaves the queue and rejects with the signal's reason right away.
+ * The bulkhead stage ({@link llmBulkhead}): at most `maxConcurrent` calls run at once and
+ * `maxQueued` wait in order for a slot; beyond that a call is rejected at once with cockatiel's
+ * BulkheadRejectedError and a `bulkheadReject` event. Unlike cockatiel's own bulkhead, a queued
+ * call whose signal aborts leaves the queue and rejects with the signal's reason right away, and
+ * a call that resolved with a stream keeps its slot until the stream has ended.
  */
-export class BulkheadStage extends PipelineStage {
+export class LlmBulkheadPolicy extends PipelineStage {
+  private readonly options: BulkheadOptions;
   private executing = 0;
   private readonly queue: Queued[] = [];
 
-  constructor(
-    private readonly options: BulkheadOptions,
-    private readonly scope: PolicyScope,
-  ) {
-    super();
+  constructor(options: LlmBulkheadOptions) {
+    super(checkReporting('bulkhead', options));
+    this.options = checkBulkheadOptions({ maxQueued: 0, ...withoutReporting(options) });
   }
 
-  execute<T>(
+  protected run<T>(
     fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal = neverAbortedSignal,
+    signal: AbortSignal,
+    call: CallRecord,
   ): Promise<T> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (this.executing < this.options.maxConcurrent) return this.run(fn, signal);
-    if (this.queue.length < this.options.maxQueued) {
+    const { maxConcurrent, maxQueued } = this.options;
+    if (this.executing < maxConcurrent) return this.start(fn, signal, call);
+    if (this.queue.length < maxQueued) {
       return new Promise<T>((resolve, reject) => {
         const entry: Queued = {
-          start: () => this.run(fn, signal).then(resolve, reject),
+          start: () => this.start(fn, signal, call).then(resolve, reject),
           reject,
           signal,
           onAbort: () => this.leave(entry),
@@ -47,22 +53,16 @@ export class BulkheadStage extends PipelineStage {
         this.queue.push(entry);
       });
     }
-    const { events, name } = this.scope;
-    if (events.listenerCount('bulkheadReject') > 0) {
-      events.emit('bulkheadReject', {
-        policy: name,
-        executing: this.executing,
-        queued: this.queue.length,
-      });
-    }
-    return Promise.reject(
-      new BulkheadRejectedError(this.options.maxConcurrent, this.options.maxQueued),
-    );
+    const executing = this.executing;
+    const queued = this.queue.length;
+    this.reporter.report('bulkheadReject', () => ({ executing, queued }));
+    return Promise.reject(new BulkheadRejectedError(maxConcurrent, maxQueued));
   }
 
-  private async run<T>(
+  private async start<T>(
     fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
     signal: AbortSignal,
+    call: CallRecord,
   ): Promise<T> {
     this.executing++;
     let value: T;
@@ -72,7 +72,7 @@ export class BulkheadStage extends PipelineStage {
       this.release();
       throw error;
     }
-    const hold = holdOf(signal);
+    const hold = call.holdUntil;
     if (hold === undefined) this.release();
     else hold.then(this.release, this.release);
     return value;
@@ -92,4 +92,13 @@ export class BulkheadStage extends PipelineStage {
     this.queue.splice(this.queue.indexOf(entry), 1);
     entry.reject(entry.signal.reason);
   }
+}
+
+/**
+ * The bulkhead stage as a cockatiel policy, for your own `wrap()` (see {@link LlmBulkheadPolicy}):
+ * `llmBulkhead({ maxConcurrent: 10, maxQueued: 100 })`; `maxQueued` defaults to 0. Throws a
+ * TypeError naming a bad option and its value.
+ */
+export function llmBulkhead(options: LlmBulkheadOptions): LlmBulkheadPolicy {
+  return new LlmBulkheadPolicy(options);
 }

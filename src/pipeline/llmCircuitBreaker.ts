@@ -1,19 +1,21 @@
 import {
+  BrokenCircuitError,
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
+  handleWhen,
   type IBackoff,
   type IDefaultPolicyContext,
   type IHalfOpenAfterBackoffContext,
   SamplingBreaker,
 } from 'cockatiel';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
-import type { ErrorClassification } from './errors/ErrorClassification.js';
-import { breakerOpenAIErrors } from './errors/filters.js';
-import type { CircuitBreakerOptions } from './options.js';
-import { PipelineStage } from './pipelineStage.js';
-import type { PolicyScope } from './policyScope.js';
+import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import { type CallRecord, callRecordOf } from './callRecord.js';
+import { type CircuitBreakerOptions, checkBreakerOptions } from './options.js';
+import { invoke, PipelineStage } from './PipelineStage.js';
+import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** A circuit breaker's state, as `LlmPolicy.circuitState` reports it. */
 export type CircuitStateName = 'closed' | 'open' | 'halfOpen' | 'isolated';
@@ -25,68 +27,76 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
+/** The defaults of {@link llmCircuitBreaker}: the chat preset's breaker. */
+export const CIRCUIT_BREAKER_DEFAULTS: Readonly<CircuitBreakerOptions> = Object.freeze({
+  consecutiveFailures: 5,
+  halfOpenAfterMs: 1_000,
+  maxHalfOpenAfterMs: 60_000,
+});
+
 /**
- * The circuit-breaker stage: cockatiel's CircuitBreakerPolicy counting only failures whose
- * classification has `breakerFailure` (5xx, overload, timeouts, connection failures; never 400s,
- * 429s or aborts), with a `ConsecutiveBreaker` or a `SamplingBreaker`. It stays open
- * `halfOpenAfterMs` the first time, twice as long on each consecutive opening up to
- * `maxHalfOpenAfterMs`, and at least as long as the server's wait hint of the failure that
- * opened it. It emits `break`, `halfOpen` and `reset`, and tells the retry stage when it will let
- * a trial call through (`halfOpenAt`).
+ * Options of {@link llmCircuitBreaker}: a {@link CircuitBreakerOptions} (default
+ * {@link CIRCUIT_BREAKER_DEFAULTS}), and where it reports.
  */
-export class BreakerStage extends PipelineStage {
+export type LlmCircuitBreakerOptions = CircuitBreakerOptions & ReportingOptions;
+
+/**
+ * The circuit-breaker stage ({@link llmCircuitBreaker}): cockatiel's CircuitBreakerPolicy counting
+ * only failures whose classification has `breakerFailure` (5xx, overload, timeouts, connection
+ * failures; never 400s, 429s or aborts), with a `ConsecutiveBreaker` or a `SamplingBreaker`. It
+ * stays open `halfOpenAfterMs` the first time, twice as long on each consecutive opening up to
+ * `maxHalfOpenAfterMs`, and at least as long as the server's wait hint of the failure that
+ * opened it. It emits `break`, `halfOpen` and `reset`, and when it refuses an attempt while open,
+ * tells the retry stage when it will let a trial call through.
+ */
+export class LlmCircuitBreakerPolicy extends PipelineStage {
   /** The cockatiel policy inside: `isolate()`, `toJSON()`, `onStateChange` and so on. */
   readonly policy: CircuitBreakerPolicy;
   /** When the open breaker lets a trial call through, on the `Date.now()` scale. */
   halfOpenAt = 0;
   private opening: { reason: ErrorClassification; openMs: number } | undefined;
+  /** The call of each failed attempt cockatiel is judging: its filter sees only the error. */
+  private readonly failing = new Map<unknown, CallRecord>();
 
-  constructor(options: CircuitBreakerOptions, scope: PolicyScope) {
-    super();
+  constructor(options: LlmCircuitBreakerOptions = CIRCUIT_BREAKER_DEFAULTS) {
+    super(checkReporting('circuitBreaker', options));
+    const o = checkBreakerOptions(withoutReporting(options));
     const breaker =
-      'failureRatio' in options
+      'failureRatio' in o
         ? new SamplingBreaker({
-            threshold: options.failureRatio,
-            duration: options.samplingMs,
-            minimumRps: (options.minimumCalls * 1000) / options.samplingMs,
+            threshold: o.failureRatio,
+            duration: o.samplingMs,
+            minimumRps: (o.minimumCalls * 1000) / o.samplingMs,
           })
-        : new ConsecutiveBreaker(options.consecutiveFailures);
-    const first = options.halfOpenAfterMs;
-    const longest = options.maxHalfOpenAfterMs ?? first;
+        : new ConsecutiveBreaker(o.consecutiveFailures);
+    const first = o.halfOpenAfterMs;
+    const longest = o.maxHalfOpenAfterMs ?? first;
     const openFor = (
       context: IHalfOpenAfterBackoffContext,
     ): IBackoff<IHalfOpenAfterBackoffContext> => {
       const { result } = context;
       // Only errors open it: the policy has no result filter.
-      const reason = classifyOpenAIError('error' in result ? result.error : result.value);
+      const reason = this.reasonOf('error' in result ? result.error : result.value);
       const grown = Math.min(first * 2 ** (context.attempt - 1), longest);
       const openMs = Math.max(grown, reason.retryAfterMs ?? 0);
       this.opening = { reason, openMs };
       return { duration: openMs, next: openFor };
     };
-    this.policy = circuitBreaker(breakerOpenAIErrors, {
-      halfOpenAfter: { next: openFor },
-      breaker,
-    });
-    const { events, name } = scope;
+    this.policy = circuitBreaker(
+      handleWhen((error) => this.reasonOf(error).breakerFailure),
+      { halfOpenAfter: { next: openFor }, breaker },
+    );
+    const { reporter } = this;
     this.policy.onBreak((cause) => {
       const opening = 'isolated' in cause ? undefined : this.opening;
       // Read the clock after cockatiel stamped the opening, so a wait until then is never short.
       if (opening !== undefined) this.halfOpenAt = Date.now() + opening.openMs;
-      if (events.listenerCount('break') === 0) return;
-      events.emit(
-        'break',
-        opening === undefined
-          ? { policy: name }
-          : { policy: name, reason: opening.reason, openMs: opening.openMs },
+      reporter.report('break', () =>
+        opening === undefined ? {} : { reason: opening.reason, openMs: opening.openMs },
       );
     });
-    this.policy.onHalfOpen(() => {
-      if (events.listenerCount('halfOpen') > 0) events.emit('halfOpen', { policy: name });
-    });
-    this.policy.onReset(() => {
-      if (events.listenerCount('reset') > 0) events.emit('reset', { policy: name });
-    });
+    this.policy.onHalfOpen(() => reporter.report('halfOpen', () => ({})));
+    this.policy.onReset(() => reporter.report('reset', () => ({})));
   }
 
   /** The breaker's state. */
@@ -94,10 +104,43 @@ export class BreakerStage extends PipelineStage {
     return STATE_NAMES[this.policy.state];
   }
 
-  execute<T>(
+  protected async run<T>(
     fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal?: AbortSignal,
+    signal: AbortSignal,
+    call: CallRecord,
   ): Promise<T> {
-    return this.policy.execute(fn, signal);
+    try {
+      return await this.policy.execute((context) => {
+        // The attempt's own call (a hedge attempt inside has one) is judged when it fails.
+        const attempt = callRecordOf(context.signal) ?? call;
+        return invoke(fn, context).catch((error: unknown) => {
+          this.failing.set(error, attempt);
+          throw error;
+        });
+      }, signal);
+    } catch (error) {
+      this.failing.delete(error);
+      if (error instanceof BrokenCircuitError && this.state === 'open') {
+        call.holdNext('breaker', this.halfOpenAt);
+      }
+      throw error;
+    }
   }
+
+  /** The classification of a failed attempt, computed once for its call. */
+  private reasonOf(error: unknown): ErrorClassification {
+    return this.failing.get(error)?.reasonOf(error) ?? classifyOpenAIError(error);
+  }
+}
+
+/**
+ * The circuit-breaker stage as a cockatiel policy, for your own `wrap()` (see
+ * {@link LlmCircuitBreakerPolicy}). Default {@link CIRCUIT_BREAKER_DEFAULTS}: opens after 5
+ * consecutive failures for 1 s, doubling up to 60 s while the outage lasts. Throws a TypeError
+ * naming a bad option and its value.
+ */
+export function llmCircuitBreaker(
+  options: LlmCircuitBreakerOptions = CIRCUIT_BREAKER_DEFAULTS,
+): LlmCircuitBreakerPolicy {
+  return new LlmCircuitBreakerPolicy(options);
 }

@@ -3,62 +3,68 @@ import {
   decorrelatedJitterGenerator,
   type IExponentialBackoffOptions,
 } from 'cockatiel';
-import type { BreakerStage } from './breakerStage.js';
-import { callStateOf, type LlmCallContext } from './callState.js';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
-import type { ErrorClassification } from './errors/ErrorClassification.js';
-import type { GiveUpWhy } from './events.js';
-import type { RetryOptions } from './options.js';
-import { PipelineStage } from './pipelineStage.js';
-import type { PolicyScope } from './policyScope.js';
-import { neverAbortedSignal, sleep } from './signals.js';
+import type { GiveUpWhy } from '../events.js';
+import { sleep } from '../signals.js';
+import type { CallRecord, LlmCallContext } from './callRecord.js';
+import { checkRetryOptions, type RetryOptions } from './options.js';
+import { PipelineStage } from './PipelineStage.js';
+import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** The state of cockatiel's decorrelated-jitter generator between two delays of one call. */
 type JitterState = [number, number];
 
+/** The defaults of {@link llmRetry}'s options. */
+export const RETRY_DEFAULTS: Readonly<RetryOptions> = Object.freeze({
+  maxRetries: 3,
+  initialDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  maxRetryAfterMs: 60_000,
+});
+
+/** Options of {@link llmRetry}: {@link RetryOptions}, each defaulting to {@link RETRY_DEFAULTS}. */
+export type LlmRetryOptions = Partial<RetryOptions> & ReportingOptions;
+
 /**
- * The retry stage: retries a failed attempt (or hedge round) up to `maxRetries` times, written as
- * a cockatiel-compatible policy because cockatiel's retry sleeps through an abort and then starts
- * another attempt. Here an abort (the caller's, or the total timeout) ends a backoff sleep at once
- * and no attempt follows.
+ * The retry stage ({@link llmRetry}): retries a failed attempt (or hedge round) up to
+ * `maxRetries` times. An abort (the caller's, or the total timeout) ends a backoff sleep at once
+ * and no attempt follows (cockatiel's retry sleeps through it and starts another attempt).
  *
  * What it retries: the classification's `retryable` (or `shouldRetry`). How long it waits:
  * decorrelated jitter (cockatiel's `ExponentialBackoff` generator, Polly's V2 formula) scaled by
  * `initialDelayMs` and capped at `maxDelayMs`, but never less than the server's hint
  * (`retryAfterMs`); a hint above `maxRetryAfterMs` fails the call at once. An attempt that timed
- * out is retried without the part of the backoff it already spent waiting. After a 429 with the
- * rate-limit gate on, it does not sleep: the gate holds the retry with every other caller.
- * An attempt the open circuit breaker refused is retried when the breaker half-opens (a retry
- * too). A retry whose wait would end after the call's total deadline is not started. Emits
- * `retry` and `giveUp`.
+ * out is retried without the part of the backoff it already spent waiting. After a 429 held by a
+ * rate-limit gate inside, it does not sleep: the gate holds the retry with every other caller.
+ * An attempt an open circuit breaker inside refused is retried when the breaker half-opens (a
+ * retry too). A retry whose wait would end after the call's total deadline is not started.
+ * Emits `retry` (its `delayMs` is the wait before the next attempt, whoever holds it) and `giveUp`.
  */
-export class RetryStage extends PipelineStage<LlmCallContext> {
+export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
+  private readonly options: RetryOptions;
   private readonly jitter: IExponentialBackoffOptions<JitterState>;
 
-  constructor(
-    private readonly options: RetryOptions,
-    private readonly scope: PolicyScope,
-    private readonly breaker: BreakerStage | undefined,
-    private readonly gateHoldsRateLimits: boolean,
-  ) {
-    super();
+  constructor(options: LlmRetryOptions = {}) {
+    super(checkReporting('retry', options));
+    const o = checkRetryOptions({ ...RETRY_DEFAULTS, ...withoutReporting(options) });
+    this.options = o;
     this.jitter = {
       generator: decorrelatedJitterGenerator,
       exponent: 2,
-      initialDelay: options.initialDelayMs,
-      maxDelay: options.maxDelayMs,
+      initialDelay: o.initialDelayMs,
+      maxDelay: o.maxDelayMs,
     };
   }
 
-  async execute<T>(
+  protected async run<T>(
     fn: (context: LlmCallContext) => PromiseLike<T> | T,
-    signal: AbortSignal = neverAbortedSignal,
+    signal: AbortSignal,
+    call: CallRecord,
   ): Promise<T> {
-    const call = callStateOf(signal);
     let jitter: JitterState | undefined;
     for (let round = 1; ; round++) {
       // One attempt a round, or several with the hedging stage inside: `call.attempt` numbers them.
       const first = ++call.attempt;
+      call.clearHold();
       const startedAt = Date.now();
       try {
         return await fn({ signal, attempt: first });
@@ -66,16 +72,17 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
         const attempt = call.attempt;
         if (signal.aborted) throw error;
         const now = Date.now();
-        const reason = classifyOpenAIError(error);
+        const reason = call.reasonOf(error);
         const { maxRetries, maxRetryAfterMs, shouldRetry } = this.options;
         const hint = reason.retryAfterMs;
+        const { hold } = call;
         let why: GiveUpWhy | undefined;
-        let delayMs = 0;
-        // How long before the next attempt can go: the sleep, or the gate's hold after a 429.
+        // The wait before the next attempt: the backoff sleep, or a hold of the gate or breaker.
         let waitMs = 0;
-        const openBreaker = this.openBreakerOf(error);
-        if (openBreaker !== undefined) {
-          waitMs = delayMs = Math.max(0, openBreaker.halfOpenAt - now);
+        let sleeps = false;
+        if (hold?.by === 'breaker' && error instanceof BrokenCircuitError) {
+          waitMs = Math.max(0, hold.until - now);
+          sleeps = true;
           if (round > maxRetries) why = 'max_retries';
         } else if (!(shouldRetry === undefined ? reason.retryable : shouldRetry(reason, error))) {
           why = 'not_retryable';
@@ -83,47 +90,51 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
           why = 'max_retries';
         } else if (hint !== undefined && hint > maxRetryAfterMs) {
           why = 'retry_after_too_long';
-        } else if (this.gateHoldsRateLimits && reason.kind === 'rate_limit') {
-          waitMs = hint ?? 0;
+        } else if (hold?.by === 'gate' && reason.kind === 'rate_limit') {
+          waitMs = Math.max(0, Math.round(hold.until - now));
         } else {
           const [backoff, next] = decorrelatedJitterGenerator(jitter, this.jitter);
           jitter = next;
           const spent = reason.kind === 'timeout' ? now - startedAt : 0;
-          waitMs = delayMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
+          waitMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
+          sleeps = true;
         }
         if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
           why = 'deadline';
         }
         if (why !== undefined) {
-          this.giveUp(attempt, reason, why);
+          this.reporter.report('giveUp', () => ({ attempts: attempt, reason, why }));
           throw error;
         }
-        this.retry(attempt, delayMs, reason);
+        this.reporter.report('retry', () => ({ attempt, delayMs: waitMs, reason }));
         // The sleep ends at an abort; with no sleep, a `retry` listener may have aborted the call.
-        if (delayMs > 0) await sleep(delayMs, signal);
+        if (sleeps && waitMs > 0) await sleep(waitMs, signal);
         else if (signal.aborted) throw signal.reason;
       }
     }
   }
+}
 
-  /** This policy's breaker, when `error` is that breaker refusing the call while open. */
-  private openBreakerOf(error: unknown): BreakerStage | undefined {
-    return error instanceof BrokenCircuitError && this.breaker?.state === 'open'
-      ? this.breaker
-      : undefined;
-  }
-
-  private retry(attempt: number, delayMs: number, reason: ErrorClassification): void {
-    const { events, name } = this.scope;
-    if (events.listenerCount('retry') > 0) {
-      events.emit('retry', { policy: name, attempt, delayMs, reason });
-    }
-  }
-
-  private giveUp(attempts: number, reason: ErrorClassification, why: GiveUpWhy): void {
-    const { events, name } = this.scope;
-    if (events.listenerCount('giveUp') > 0) {
-      events.emit('giveUp', { policy: name, attempts, reason, why });
-    }
-  }
+/**
+ * The retry stage as a cockatiel policy, for your own `wrap()`: retries failed attempts worth
+ * retrying (see {@link LlmRetryPolicy}). Options default to {@link RETRY_DEFAULTS}: 3 retries,
+ * decorrelated jitter from 1 s capped at 60 s, server hints up to 60 s honoured. Throws a
+ * TypeError naming a bad option and its value.
+ *
+ * @example
+ * ```ts
+ * import { bulkhead, wrap } from 'cockatiel';
+ * import { llmCircuitBreaker, llmRetry, llmTimeout, rateLimitGate } from 'llm-resilience';
+ *
+ * const policy = wrap(
+ *   bulkhead(10),
+ *   llmRetry({ maxRetries: 3 }),
+ *   rateLimitGate(),
+ *   llmCircuitBreaker(),
+ *   llmTimeout({ attemptMs: 30_000 }),
+ * );
+ * ```
+ */
+export function llmRetry(options: LlmRetryOptions = {}): LlmRetryPolicy {
+  return new LlmRetryPolicy(options);
 }

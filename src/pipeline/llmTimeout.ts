@@ -1,74 +1,105 @@
 import type { IDefaultPolicyContext } from 'cockatiel';
-import { callStateOf } from './callState.js';
-import { TimeoutError } from './errors/TimeoutError.js';
-import { invoke, PipelineStage } from './pipelineStage.js';
-import type { PolicyScope } from './policyScope.js';
-import { neverAbortedSignal } from './signals.js';
+import { TimeoutError, type TimeoutScope } from '../errors/TimeoutError.js';
+import { checkObject, millisOrInfinity, refuse, type Schema } from '../validate.js';
+import type { CallRecord } from './callRecord.js';
+import { invoke, PipelineStage } from './PipelineStage.js';
+import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /**
- * A timeout stage. `total` bounds the whole call, retries and waits included, and sets the call's
- * deadline (the retry stage reads it to not start a retry it could not finish); `attempt`,
- * innermost, bounds each attempt and gives it a signal of its own.
+ * Options of {@link llmTimeout}: exactly one limit, in ms (Infinity: no limit). `attemptMs` bounds
+ * each attempt (place it inside the retry stage); `totalMs` bounds the whole call, retries and
+ * waits included (place it outside); `firstTokenMs` bounds a stream's attempt up to its first
+ * token (the stream policy's attempt timeout).
+ */
+export type LlmTimeoutOptions = ReportingOptions &
+  (
+    | { attemptMs: number; totalMs?: never; firstTokenMs?: never }
+    | { totalMs: number; attemptMs?: never; firstTokenMs?: never }
+    | { firstTokenMs: number; attemptMs?: never; totalMs?: never }
+  );
+
+const LIMITS: Schema = {
+  attemptMs: { check: millisOrInfinity(1), optional: true },
+  totalMs: { check: millisOrInfinity(1), optional: true },
+  firstTokenMs: { check: millisOrInfinity(1), optional: true },
+};
+
+/**
+ * A timeout stage ({@link llmTimeout}). `total` bounds the whole call, retries and waits included,
+ * and sets the call's deadline (the retry stage reads it to not start a retry it could not
+ * finish); `attempt` (or `firstToken`), innermost, bounds each attempt and gives it a signal of
+ * its own.
  *
- * When `timeoutMs` passes, the stage emits `timeout` and aborts the signal it hands on with a
+ * When the limit passes, the stage emits `timeout` and aborts the signal it hands on with a
  * `TimeoutError(scope, timeoutMs)`, so the request under way, a backoff sleep or a wait at the
  * rate-limit gate stop at once, and it rejects with that error (never the SDK's
  * APIUserAbortError). An attempt rejects at once, whatever the function does with its signal, so
- * the retry stage can go on; the total timeout aborts the call, which `execute` rejects at once,
- * and settles itself when the work inside has stopped. When the call aborts, the stage clears its
- * timer and aborts the attempt's signal.
+ * the retry stage can go on; the total timeout aborts the call, which its owner rejects at once,
+ * and settles itself when the work inside has stopped (for a stream, when the stream has ended).
+ * When the call aborts, the stage clears its timer and aborts the attempt's signal.
  */
-export class TimeoutStage extends PipelineStage {
-  constructor(
-    private readonly scope: 'attempt' | 'total',
-    private readonly timeoutMs: number,
-    private readonly policy: PolicyScope,
-  ) {
-    super();
+export class LlmTimeoutPolicy extends PipelineStage {
+  /** Which limit this stage enforces. */
+  readonly scope: Exclude<TimeoutScope, 'idle'>;
+  /** The limit in ms; `undefined` for Infinity (the stage passes calls through). */
+  readonly timeoutMs: number | undefined;
+
+  constructor(options: LlmTimeoutOptions) {
+    super(checkReporting('timeout', options));
+    const limits = checkObject(withoutReporting(options), LIMITS, {
+      path: 'timeout',
+      noun: 'a timeout option',
+    });
+    const given = Object.keys(LIMITS).filter((key) => limits[key] !== undefined);
+    if (given.length !== 1) {
+      refuse('timeout', 'exactly one of attemptMs, totalMs and firstTokenMs', options);
+    }
+    const scope = (given[0] as string).replace(/Ms$/, '') as LlmTimeoutPolicy['scope'];
+    const ms = limits[`${scope}Ms`] as number;
+    this.scope = scope;
+    this.timeoutMs = ms === Number.POSITIVE_INFINITY ? undefined : ms;
   }
 
-  execute<T>(
+  protected run<T>(
     fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal = neverAbortedSignal,
+    signal: AbortSignal,
+    call: CallRecord,
   ): Promise<T> {
-    const call = callStateOf(signal);
     if (signal.aborted) return Promise.reject(signal.reason);
-    const { scope, timeoutMs, policy } = this;
-    // `total` aborts the call itself; `attempt` gives the attempt a signal of its own.
+    const { scope, timeoutMs, reporter } = this;
+    if (timeoutMs === undefined) return invoke(fn, { signal });
+    const total = scope === 'total';
+    // `total` aborts the call itself; an attempt gets a signal of its own, for the same call.
     let controller: { readonly signal: AbortSignal; abort(reason: unknown): void } = call;
-    if (scope === 'total') call.deadline = Date.now() + timeoutMs;
-    else controller = new AbortController();
+    if (total) call.deadline = Date.now() + timeoutMs;
+    else {
+      controller = new AbortController();
+      call.register(controller.signal);
+    }
     return new Promise<T>((resolve, reject) => {
       let timedOut: TimeoutError | undefined;
-      // The call aborted (the caller, or the total timeout): `execute` has already rejected; stop
+      // The call aborted (the caller, or the total timeout): its owner has already rejected; stop
       // the attempt and let it settle, so the bulkhead slot is held until the work has stopped.
       const onAbort = (): void => {
         clearTimeout(timer);
-        controller.abort(signal.reason); // a no-op for `total`: its controller is the call
+        controller.abort(call.reason); // a no-op for `total`: its controller is the call
       };
       const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
-        call.removeEventListener('abort', onAbort);
+        call.offAbort(onAbort);
         timedOut = new TimeoutError(scope, timeoutMs);
-        if (policy.events.listenerCount('timeout') > 0) {
-          policy.events.emit('timeout', {
-            policy: policy.name,
-            scope,
-            timeoutMs,
-            attempt: call.attempt,
-          });
-        }
+        reporter.report('timeout', () => ({ scope, timeoutMs, attempt: call.attempt }));
         controller.abort(timedOut);
         // An attempt ends now, whatever the function does, so that the retry stage can go on.
-        if (scope === 'attempt') reject(timedOut);
+        if (!total) reject(timedOut);
       }, timeoutMs);
-      call.addEventListener('abort', onAbort); // a call's listeners run once
+      call.onAbort(onAbort); // a call's listeners run once
       const settle = (): void => {
         clearTimeout(timer);
-        call.removeEventListener('abort', onAbort);
+        call.offAbort(onAbort);
       };
       invoke(fn, { signal: controller.signal }).then(
         (value) => {
-          const hold = scope === 'total' ? call.holdUntil : undefined;
+          const hold = total ? call.holdUntil : undefined;
           if (hold === undefined) settle();
           else hold.then(settle, settle);
           resolve(value);
@@ -80,4 +111,14 @@ export class TimeoutStage extends PipelineStage {
       );
     });
   }
+}
+
+/**
+ * A timeout stage as a cockatiel policy, for your own `wrap()`: `llmTimeout({ attemptMs })`
+ * inside the retry stage bounds each attempt, `llmTimeout({ totalMs })` outside it bounds the
+ * whole call (see {@link LlmTimeoutPolicy}). It rejects with the toolkit's `TimeoutError` and
+ * emits `timeout`. Throws a TypeError naming a bad option and its value.
+ */
+export function llmTimeout(options: LlmTimeoutOptions): LlmTimeoutPolicy {
+  return new LlmTimeoutPolicy(options);
 }

@@ -1,6 +1,20 @@
-import { describeValue } from './describeValue.js';
-import type { ErrorClassification } from './errors/ErrorClassification.js';
-import { type RateLimitOptions, validateRateLimitOptions } from './rateLimit/rateLimitOptions.js';
+import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import { type RateLimitOptions, validateRateLimitOptions } from '../rateLimit/rateLimitOptions.js';
+import {
+  aFunction,
+  aString,
+  checkObject,
+  checkOrder,
+  count,
+  countOrInfinity,
+  isPlainObject,
+  millis,
+  millisOrInfinity,
+  ratio,
+  type Schema,
+} from '../validate.js';
+
+export { MAX_TIMER_MS } from '../validate.js';
 
 /** The retry stage's options (`createPolicy({ retry })`). */
 export interface RetryOptions {
@@ -104,43 +118,6 @@ export interface PolicyOptions {
   rateLimit?: RateLimitOptions | false;
 }
 
-/** The longest delay `setTimeout` can wait (about 24.8 days); longer ones would fire at once. */
-export const MAX_TIMER_MS = 2_147_483_647;
-
-type Check = (value: unknown) => string | undefined;
-
-const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
-
-const count =
-  (min: number): Check =>
-  (v) =>
-    isNumber(v) && Number.isInteger(v) && v >= min ? undefined : `an integer >= ${min}`;
-const countOrInfinity =
-  (min: number): Check =>
-  (v) =>
-    v === Number.POSITIVE_INFINITY || count(min)(v) === undefined
-      ? undefined
-      : `an integer >= ${min} or Infinity`;
-const millis =
-  (min: number): Check =>
-  (v) =>
-    isNumber(v) && v >= min && v <= MAX_TIMER_MS
-      ? undefined
-      : `a number of milliseconds ${min === 0 ? '>= 0' : '> 0'} and <= ${MAX_TIMER_MS}`;
-/** A check for a duration in ms of at least `min`, up to {@link MAX_TIMER_MS}, or Infinity. */
-export const millisOrInfinity =
-  (min: number): Check =>
-  (v) =>
-    v === Number.POSITIVE_INFINITY || millis(min)(v) === undefined
-      ? undefined
-      : `a number of milliseconds ${min === 0 ? '>= 0' : '> 0'}, or Infinity`;
-const ratio: Check = (v) =>
-  isNumber(v) && v > 0 && v < 1 ? undefined : 'a number between 0 and 1 (exclusive)';
-const aFunction: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
-
-/** A check per field; `optional` fields may be left out. */
-export type Schema = Record<string, { check: Check; optional?: boolean }>;
-
 const RETRY: Schema = {
   maxRetries: { check: count(0) },
   initialDelayMs: { check: millis(0) },
@@ -172,60 +149,47 @@ const HEDGE: Schema = {
   maxHedges: { check: count(1), optional: true },
 };
 const STAGES = ['retry', 'timeout', 'circuitBreaker', 'bulkhead', 'hedge', 'rateLimit'] as const;
-const TOP_LEVEL = ['name', ...STAGES];
-
-function fail(path: string, expected: string, value: unknown): never {
-  throw new TypeError(`${path} must be ${expected}, got ${describeValue(value)}`);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const TOP_LEVEL: Schema = {
+  name: { check: aString, optional: true },
+  ...Object.fromEntries(STAGES.map((stage) => [stage, { check: () => undefined, optional: true }])),
+};
 
 /** Checks one stage's options against `schema`: a TypeError names an unknown or bad field. */
 export function checkStage(path: string, value: unknown, schema: Schema): Record<string, unknown> {
-  if (!isPlainObject(value)) fail(path, 'an object or false', value);
-  for (const [key, field] of Object.entries(value)) {
-    if (!Object.hasOwn(schema, key)) {
-      throw new TypeError(
-        `${path}.${key} is not a ${path} option (known: ${Object.keys(schema).join(', ')}), got ${describeValue(field)}`,
-      );
-    }
-  }
-  for (const [key, { check, optional }] of Object.entries(schema)) {
-    const field = value[key];
-    if (field === undefined && optional === true) continue;
-    const expected = check(field);
-    if (expected !== undefined) fail(`${path}.${key}`, expected, field);
-  }
-  return value;
+  return checkObject(value, schema, {
+    path,
+    expected: 'an object or false',
+    noun: `a ${path} option`,
+  });
 }
 
-/** Throws unless `low <= high`, naming `blamed`: the option whose value is reported. */
-export function checkOrder(
-  lowPath: string,
-  low: number,
-  highPath: string,
-  high: number,
-  blamed: 'low' | 'high',
-): void {
-  if (low <= high) return;
-  throw new TypeError(
-    blamed === 'high'
-      ? `${highPath} must be >= ${lowPath} (${low}), got ${high}`
-      : `${lowPath} must be <= ${highPath} (${high}), got ${low}`,
-  );
+/** Checks the retry stage's options (a TypeError names a bad one) and returns them. */
+export function checkRetryOptions(value: unknown): RetryOptions {
+  const r = checkStage('retry', value, RETRY) as unknown as RetryOptions;
+  checkOrder('retry.initialDelayMs', r.initialDelayMs, 'retry.maxDelayMs', r.maxDelayMs, 'high');
+  return r;
 }
 
-function checkBreaker(value: unknown): void {
-  if (!isPlainObject(value)) fail('circuitBreaker', 'an object or false', value);
-  const consecutive = value.consecutiveFailures !== undefined;
+/** Checks the timeout stages' options (a TypeError names a bad one) and returns them. */
+export function checkTimeoutOptions(value: unknown): TimeoutOptions {
+  const t = checkStage('timeout', value, TIMEOUT) as TimeoutOptions;
+  if (typeof t.attemptMs === 'number' && typeof t.totalMs === 'number') {
+    checkOrder('timeout.attemptMs', t.attemptMs, 'timeout.totalMs', t.totalMs, 'low');
+  }
+  return t;
+}
+
+/** Checks the circuit breaker's options (a TypeError names a bad one) and returns them. */
+export function checkBreakerOptions(value: unknown): CircuitBreakerOptions {
+  if (!isPlainObject(value)) checkStage('circuitBreaker', value, CONSECUTIVE);
+  const record = value as Record<string, unknown>;
+  const consecutive = record.consecutiveFailures !== undefined;
   const sampling = ['failureRatio', 'minimumCalls', 'samplingMs'].some(
-    (key) => value[key] !== undefined,
+    (key) => record[key] !== undefined,
   );
   if (consecutive && sampling) {
     throw new TypeError(
-      `circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got ${value.consecutiveFailures}`,
+      `circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got ${record.consecutiveFailures}`,
     );
   }
   const options = checkStage('circuitBreaker', value, sampling ? SAMPLING : CONSECUTIVE);
@@ -238,6 +202,28 @@ function checkBreaker(value: unknown): void {
       'high',
     );
   }
+  return options as unknown as CircuitBreakerOptions;
+}
+
+/** Checks the bulkhead's options (a TypeError names a bad one) and returns them. */
+export function checkBulkheadOptions(value: unknown): BulkheadOptions {
+  return checkStage('bulkhead', value, BULKHEAD) as unknown as BulkheadOptions;
+}
+
+/**
+ * Checks the hedging stage's options (a TypeError names a bad one) and returns them; with the
+ * `attemptMs` of the attempt timeout inside, `delayMs` must be shorter (the attempt would time
+ * out before its hedge started).
+ */
+export function checkHedgeOptions(value: unknown, attemptMs?: unknown): HedgeOptions {
+  const hedge = checkStage('hedge', value, HEDGE) as unknown as HedgeOptions;
+  const { delayMs } = hedge;
+  if (typeof attemptMs === 'number' && delayMs >= attemptMs) {
+    throw new TypeError(
+      `hedge.delayMs must be < timeout.attemptMs (${attemptMs}), got ${delayMs}: the attempt would time out before its hedge started`,
+    );
+  }
+  return hedge;
 }
 
 /**
@@ -249,40 +235,19 @@ function checkBreaker(value: unknown): void {
  * attempt would time out before its hedge started).
  */
 export function validatePolicyOptions(options: unknown): PolicyOptions {
-  if (!isPlainObject(options)) fail('options', 'an object', options);
-  for (const [key, value] of Object.entries(options)) {
-    if (!TOP_LEVEL.includes(key)) {
-      throw new TypeError(
-        `${key} is not a policy option (known: ${TOP_LEVEL.join(', ')}), got ${describeValue(value)}`,
-      );
-    }
-  }
-  if (options.name !== undefined && typeof options.name !== 'string') {
-    fail('name', 'a string', options.name);
-  }
-  const { retry, timeout, circuitBreaker, bulkhead, hedge, rateLimit } = options;
-  if (retry !== undefined && retry !== false) {
-    const r = checkStage('retry', retry, RETRY);
-    const { initialDelayMs, maxDelayMs } = r as { initialDelayMs: number; maxDelayMs: number };
-    checkOrder('retry.initialDelayMs', initialDelayMs, 'retry.maxDelayMs', maxDelayMs, 'high');
-  }
-  if (timeout !== undefined && timeout !== false) {
-    const t = checkStage('timeout', timeout, TIMEOUT);
-    if (typeof t.attemptMs === 'number' && typeof t.totalMs === 'number') {
-      checkOrder('timeout.attemptMs', t.attemptMs, 'timeout.totalMs', t.totalMs, 'low');
-    }
-  }
-  if (circuitBreaker !== undefined && circuitBreaker !== false) checkBreaker(circuitBreaker);
-  if (bulkhead !== undefined && bulkhead !== false) checkStage('bulkhead', bulkhead, BULKHEAD);
-  if (hedge !== undefined && hedge !== false) {
-    const { delayMs } = checkStage('hedge', hedge, HEDGE) as { delayMs: number };
-    const attemptMs = isPlainObject(timeout) ? timeout.attemptMs : undefined;
-    if (typeof attemptMs === 'number' && delayMs >= attemptMs) {
-      throw new TypeError(
-        `hedge.delayMs must be < timeout.attemptMs (${attemptMs}), got ${delayMs}: the attempt would time out before its hedge started`,
-      );
-    }
-  }
-  if (rateLimit !== undefined && rateLimit !== false) validateRateLimitOptions(rateLimit);
+  const o = checkObject(options, TOP_LEVEL, {
+    path: 'options',
+    noun: 'a policy option',
+    field: (key) => key,
+  });
+  const given = (stage: unknown): boolean => stage !== undefined && stage !== false;
+  const { retry, timeout, circuitBreaker, bulkhead, hedge, rateLimit } = o;
+  if (given(retry)) checkRetryOptions(retry);
+  if (given(timeout)) checkTimeoutOptions(timeout);
+  if (given(circuitBreaker)) checkBreakerOptions(circuitBreaker);
+  if (given(bulkhead)) checkBulkheadOptions(bulkhead);
+  if (given(hedge))
+    checkHedgeOptions(hedge, isPlainObject(timeout) ? timeout.attemptMs : undefined);
+  if (given(rateLimit)) validateRateLimitOptions(rateLimit);
   return options as PolicyOptions;
 }

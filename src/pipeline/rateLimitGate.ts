@@ -1,39 +1,65 @@
 import type { IDefaultPolicyContext } from 'cockatiel';
-import { callStateOf } from './callState.js';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
-import { PipelineStage } from './pipelineStage.js';
-import type { RateLimitGate } from './rateLimitGate.js';
-import { neverAbortedSignal } from './signals.js';
+import type { PolicyEventMap } from '../events.js';
+import { RateLimitGate } from '../rateLimit/RateLimitGate.js';
+import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
+import type { CallRecord } from './callRecord.js';
+import { PipelineStage } from './PipelineStage.js';
+import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
+
+/** Options of {@link rateLimitGate}: {@link RateLimitOptions} and where it reports. */
+export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
 
 /**
- * The rate-limit stage, inside the retry stage: every attempt, first or retry, waits at the
- * policy's shared {@link RateLimitGate} (with the call's declared `tokens`), then reports its
- * outcome: a 429 (`rate_limit`) closes the gate, any other answer counts as not rate-limited.
- * An attempt that never got an answer (`aborted`: the caller's abort, an open circuit) reports
- * nothing. The wait honours the call's signal (the caller's abort and the total timeout) and is
- * neither a retry nor a breaker failure.
+ * The rate-limit stage ({@link rateLimitGate}), inside the retry stage: every attempt, first or
+ * retry, waits at the stage's shared {@link RateLimitGate} (with the call's declared `tokens`),
+ * then reports its outcome: a 429 (`rate_limit`) closes the gate, and holds the call's next
+ * attempt until it reopens; any other answer counts as not rate-limited. An attempt that never
+ * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
+ * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
+ * nor a breaker failure. Emits `rateLimited` and `paced`.
  */
-export class RateLimitStage extends PipelineStage {
-  constructor(private readonly gate: RateLimitGate) {
-    super();
+export class RateLimitGatePolicy extends PipelineStage {
+  /** The gate every call through this stage shares. */
+  readonly gate: RateLimitGate;
+
+  constructor(options: RateLimitGateOptions = {}) {
+    super(checkReporting('rateLimit', options));
+    const { reporter } = this;
+    this.gate = new RateLimitGate(withoutReporting(options), (event) => {
+      const { type, ...payload } = event;
+      reporter.report(type, () => payload as PolicyEventMap[typeof type]);
+    });
   }
 
-  async execute<T>(
+  protected async run<T>(
     fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal = neverAbortedSignal,
+    signal: AbortSignal,
+    call: CallRecord,
   ): Promise<T> {
     const { gate } = this;
-    await gate.acquire(signal, callStateOf(signal).tokens);
+    await gate.acquire(signal, call.tokens);
     let value: T;
     try {
       value = await fn({ signal });
     } catch (error) {
-      const reason = classifyOpenAIError(error);
-      if (reason.kind === 'rate_limit') gate.onRateLimited(reason);
-      else if (reason.kind !== 'aborted') gate.onSuccess();
+      const reason = call.reasonOf(error);
+      if (reason.kind === 'rate_limit') {
+        gate.onRateLimited(reason);
+        call.holdNext('gate', gate.reopensAt);
+      } else if (reason.kind !== 'aborted') gate.onSuccess();
       throw error;
     }
     gate.onSuccess();
     return value;
   }
+}
+
+/**
+ * The rate-limit gate as a cockatiel policy, for your own `wrap()` (see
+ * {@link RateLimitGatePolicy}): `rateLimitGate()` is the adaptive gate alone, which costs nothing
+ * until the server's first 429; `requestsPerMinute` / `tokensPerMinute` add fixed budgets.
+ * Throws a TypeError naming a bad option and its value.
+ */
+export function rateLimitGate(options: RateLimitGateOptions = {}): RateLimitGatePolicy {
+  return new RateLimitGatePolicy(options);
 }

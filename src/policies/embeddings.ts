@@ -1,6 +1,6 @@
-import { createPolicy, type LlmPolicy } from '../src/createPolicy.js';
-import { mergePolicyOptions, type PolicyOverrides } from '../src/mergePolicyOptions.js';
-import type { PolicyOptions } from '../src/options.js';
+import { createPolicy, type LlmPolicy } from '../pipeline/LlmPolicy.js';
+import type { PolicyOptions } from '../pipeline/options.js';
+import { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
 
 /**
  * The embeddings preset's options (docs/policies.md gives the reason for each): embedding calls

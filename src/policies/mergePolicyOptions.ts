@@ -1,5 +1,5 @@
-import { describeValue } from './describeValue.js';
-import type { PolicyOptions } from './options.js';
+import type { PolicyOptions } from '../pipeline/options.js';
+import { isPlainObject, refuse } from '../validate.js';
 
 /**
  * One option of {@link PolicyOverrides}: a stage's options with every field optional (the rest
@@ -23,10 +23,6 @@ export type PolicyOverrides<O extends object = PolicyOptions> = {
 const ALTERNATIVES: Readonly<Record<string, readonly (readonly string[])[]>> = {
   circuitBreaker: [['consecutiveFailures'], ['failureRatio', 'minimumCalls', 'samplingMs']],
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function mergeStage(
   key: string,
@@ -55,9 +51,7 @@ export function mergePolicyOptions<O extends object>(
   defaults: O,
   overrides: PolicyOverrides<O> = {},
 ): O {
-  if (!isPlainObject(overrides)) {
-    throw new TypeError(`overrides must be an object, got ${describeValue(overrides)}`);
-  }
+  if (!isPlainObject(overrides)) refuse('overrides', 'an object', overrides);
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;

@@ -1,7 +1,7 @@
-import { mergePolicyOptions, type PolicyOverrides } from '../src/mergePolicyOptions.js';
-import { LlmStreamPolicy } from '../src/stream/LlmStreamPolicy.js';
-import type { StreamPolicyOptions } from '../src/stream/streamPolicyOptions.js';
+import { LlmStreamPolicy } from '../stream/LlmStreamPolicy.js';
+import type { StreamPolicyOptions } from '../stream/streamPolicyOptions.js';
 import { CHAT_POLICY_DEFAULTS } from './chat.js';
+import { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
 
 const { name: _chatName, timeout: _chatTimeout, ...chatStages } = CHAT_POLICY_DEFAULTS;
 

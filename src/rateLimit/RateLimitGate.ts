@@ -1,41 +1,26 @@
-import { describeValue } from './describeValue.js';
-import type { ErrorClassification } from './errors/ErrorClassification.js';
-import { isFiniteNumber } from './isFiniteNumber.js';
-import { AdaptivePace } from './rateLimit/adaptivePace.js';
-import { RateLimitBudgetError } from './rateLimit/RateLimitBudgetError.js';
+import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import type { PolicyEventMap } from '../events.js';
+import { isFiniteNumber } from '../isFiniteNumber.js';
+import { atLeastZero, checkResult, checkValue } from '../validate.js';
+import { AdaptivePace } from './adaptivePace.js';
+import { RateLimitBudgetError } from './RateLimitBudgetError.js';
 import {
   type RateLimitOptions,
   type ResolvedRateLimitOptions,
   resolveRateLimitOptions,
-} from './rateLimit/rateLimitOptions.js';
-import { TokenBucket } from './rateLimit/tokenBucket.js';
+} from './rateLimitOptions.js';
+import { TokenBucket } from './tokenBucket.js';
 
-export { RateLimitBudgetError } from './rateLimit/RateLimitBudgetError.js';
-export {
-  RATE_LIMIT_DEFAULTS,
-  type RateLimitOptions,
-  validateRateLimitOptions,
-} from './rateLimit/rateLimitOptions.js';
+/** The events a gate reports, by name: the entries `rateLimited` and `paced` of the event map. */
+type GateEvents = Pick<PolicyEventMap, 'rateLimited' | 'paced'>;
 
 /**
- * What the gate reports (the policy emits them as `rateLimited` and `paced`): the gate closed
- * after a 429 for `waitMs`; the learned pace changed to `ratePerSec` requests per second.
+ * What the gate reports (a policy emits them as `rateLimited` and `paced`): the event's name as
+ * `type`, with the payload of {@link PolicyEventMap} (`policy` aside).
  */
-export type RateLimitGateEvent =
-  | {
-      /** The gate closed after a 429. */
-      type: 'rateLimited';
-      /** How long the gate stays closed, in ms. */
-      waitMs: number;
-      /** The 429 that closed it. */
-      reason: ErrorClassification;
-    }
-  | {
-      /** The learned pace changed. */
-      type: 'paced';
-      /** The new pace, in requests per second. */
-      ratePerSec: number;
-    };
+export type RateLimitGateEvent = {
+  [K in keyof GateEvents]: { type: K } & GateEvents[K];
+}[keyof GateEvents];
 
 interface Waiter {
   readonly cost: number;
@@ -80,11 +65,11 @@ export class RateLimitGate {
 
   /**
    * @param options Budgets and tuning (validated here; TypeError on bad input).
-   * @param emit Receives the gate's events; the policy forwards them to its emitter.
+   * @param emit Receives the gate's events; the rate-limit stage reports them. Default: none.
    */
   constructor(
     options: RateLimitOptions,
-    private readonly emit: (event: RateLimitGateEvent) => void,
+    private readonly emit: (event: RateLimitGateEvent) => void = () => {},
   ) {
     this.options = resolveRateLimitOptions(options);
     const o = this.options;
@@ -137,6 +122,11 @@ export class RateLimitGate {
     });
   }
 
+  /** When the gate reopens after its last 429 (`Date.now()` scale; in the past while open). */
+  get reopensAt(): number {
+    return this.closedUntil;
+  }
+
   /** An attempt was answered and not rate-limited (a success, or a failure of another kind). */
   onSuccess(): void {
     this.strikes = 0;
@@ -167,18 +157,12 @@ export class RateLimitGate {
   }
 
   private costOf(tokens: number | undefined): number {
-    if (tokens !== undefined && !(isFiniteNumber(tokens) && tokens >= 0)) {
-      throw new TypeError(`tokens must be a finite number >= 0, got ${describeValue(tokens)}`);
-    }
+    if (tokens !== undefined) checkValue('tokens', tokens, atLeastZero);
     const budget = this.options.tokensPerMinute;
     if (budget === undefined) return 0;
     const estimate = this.options.estimateTokens;
     const cost = estimate === undefined ? (tokens ?? 0) : estimate(tokens);
-    if (!(isFiniteNumber(cost) && cost >= 0)) {
-      throw new TypeError(
-        `rateLimit.estimateTokens must return a finite number >= 0, got ${describeValue(cost)}`,
-      );
-    }
+    checkResult('rateLimit.estimateTokens', cost, atLeastZero);
     if (cost > budget) throw new RateLimitBudgetError(cost, budget);
     return cost;
   }

@@ -1,5 +1,12 @@
-import { describeValue } from '../describeValue.js';
-import { isFiniteNumber } from '../isFiniteNumber.js';
+import {
+  aFunction,
+  atLeastZero,
+  checkObject,
+  fraction,
+  positive,
+  type Schema,
+} from '../validate.js';
+
 /**
  * Options of the rate-limit gate (`createPolicy({ rateLimit })`). Every field is optional: `{}`
  * gives the adaptive gate alone, which costs nothing until the server's first 429.
@@ -74,24 +81,15 @@ export const RATE_LIMIT_DEFAULTS = {
   maxWaitMs: 60_000,
 } as const;
 
-type Check = (value: unknown) => string | undefined;
-
-const positive: Check = (v) => (isFiniteNumber(v) && v > 0 ? undefined : 'a finite number > 0');
-const atLeastZero: Check = (v) =>
-  isFiniteNumber(v) && v >= 0 ? undefined : 'a finite number >= 0';
-const fraction: Check = (v) =>
-  typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number in (0, 1]';
-const fn: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
-
-const CHECKS: Record<keyof RateLimitOptions, Check> = {
-  requestsPerMinute: positive,
-  tokensPerMinute: positive,
-  estimateTokens: fn,
-  increasePerSec: atLeastZero,
-  decreaseFactor: fraction,
-  minRatePerSec: positive,
-  backoffMs: positive,
-  maxWaitMs: positive,
+const CHECKS: Schema = {
+  requestsPerMinute: { check: positive, optional: true },
+  tokensPerMinute: { check: positive, optional: true },
+  estimateTokens: { check: aFunction, optional: true },
+  increasePerSec: { check: atLeastZero, optional: true },
+  decreaseFactor: { check: fraction, optional: true },
+  minRatePerSec: { check: positive, optional: true },
+  backoffMs: { check: positive, optional: true },
+  maxWaitMs: { check: positive, optional: true },
 };
 
 /**
@@ -101,22 +99,7 @@ const CHECKS: Record<keyof RateLimitOptions, Check> = {
  * `path` is where the options sit, for the message; default `'rateLimit'`.
  */
 export function validateRateLimitOptions(value: unknown, path = 'rateLimit'): RateLimitOptions {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${path} must be an object, got ${describeValue(value)}`);
-  }
-  const record = value as Record<string, unknown>;
-  for (const [name, option] of Object.entries(record)) {
-    if (!Object.hasOwn(CHECKS, name)) {
-      throw new TypeError(
-        `${path}.${name} is not a rate-limit option (known: ${Object.keys(CHECKS).join(', ')}), got ${describeValue(option)}`,
-      );
-    }
-    if (option === undefined) continue;
-    const expected = CHECKS[name as keyof RateLimitOptions](option);
-    if (expected !== undefined) {
-      throw new TypeError(`${path}.${name} must be ${expected}, got ${describeValue(option)}`);
-    }
-  }
+  const record = checkObject(value, CHECKS, { path, noun: 'a rate-limit option' });
   if (record.estimateTokens !== undefined && record.tokensPerMinute === undefined) {
     throw new TypeError(
       `${path}.estimateTokens needs ${path}.tokensPerMinute (it prices calls against that budget), got tokensPerMinute undefined`,

@@ -1,12 +1,14 @@
-import type { CircuitBreakerPolicy } from 'cockatiel';
-import type { CircuitStateName } from '../breakerStage.js';
-import { HOLD_UNTIL, type LlmCallContext } from '../callState.js';
-import { createPolicy, type ExecuteOptions, type LlmPolicy } from '../createPolicy.js';
-import { describeValue } from '../describeValue.js';
-import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import type { CircuitBreakerPolicy, IDefaultPolicyContext, IPolicy } from 'cockatiel';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { PolicyEvents } from '../events.js';
-import { isAbortSignal } from '../signals.js';
+import { buildPipeline } from '../pipeline/buildPipeline.js';
+import { CallOwner } from '../pipeline/CallOwner.js';
+import type { CallRecord, LlmCallContext } from '../pipeline/callRecord.js';
+import { type ExecuteOptions, executeArgs } from '../pipeline/executeArgs.js';
+import { attemptContext } from '../pipeline/LlmPolicy.js';
+import type { CircuitStateName, LlmCircuitBreakerPolicy } from '../pipeline/llmCircuitBreaker.js';
+import { validatePolicyOptions } from '../pipeline/options.js';
+import { Reporter } from '../pipeline/reporter.js';
 import { type GuardedStream, guardStream, type StreamEndReport } from './guardStream.js';
 import { raceSignal } from './raceSignal.js';
 import { resolveStreamPolicyOptions, type StreamPolicyOptions } from './streamPolicyOptions.js';
@@ -20,7 +22,7 @@ export type StreamFn<T> = (
 interface StreamCall {
   readonly startedAt: number;
   readonly callerSignal: AbortSignal | undefined;
-  /** Settles the promise the pipeline holds the bulkhead slot and total timeout for. */
+  /** Settles the call's `holdUntil`: the bulkhead slot and the total timeout are let go. */
   readonly end: () => void;
   stream: GuardedStream<unknown> | undefined;
 }
@@ -40,30 +42,40 @@ interface StreamCall {
 export class LlmStreamPolicy {
   /** Carried in every event as `policy`. */
   readonly name: string;
-  /** The policy's typed event emitter (shared with its pipeline). */
+  /** The policy's typed event emitter (shared with its stages). */
   readonly events: PolicyEvents;
-  private readonly pipeline: LlmPolicy;
-  private readonly firstTokenMs: number | undefined;
+  private readonly reporter: Reporter;
+  private readonly pipeline: IPolicy<IDefaultPolicyContext>;
+  private readonly breaker: LlmCircuitBreakerPolicy | undefined;
+  private readonly owner: CallOwner;
   private readonly idleMs: number | undefined;
 
   /** Validates `options` (a TypeError names a bad option and its value) and builds the pipeline. */
   constructor(options: StreamPolicyOptions = {}) {
     const { pipeline, firstTokenMs, idleMs } = resolveStreamPolicyOptions(options);
-    this.pipeline = createPolicy({ name: 'stream', ...pipeline });
-    this.name = this.pipeline.name;
-    this.events = this.pipeline.events;
-    this.firstTokenMs = firstTokenMs;
+    validatePolicyOptions(pipeline);
+    this.reporter = new Reporter({ name: pipeline.name ?? 'stream' });
+    const { policy, breaker } = buildPipeline(
+      pipeline,
+      this.reporter,
+      firstTokenMs === undefined ? undefined : { firstTokenMs },
+    );
+    this.name = this.reporter.name;
+    this.events = this.reporter.events;
+    this.pipeline = policy;
+    this.breaker = breaker;
+    this.owner = new CallOwner(this.reporter);
     this.idleMs = idleMs;
   }
 
   /** The circuit breaker's state; `'closed'` when the policy has no breaker. */
   get circuitState(): CircuitStateName {
-    return this.pipeline.circuitState;
+    return this.breaker?.state ?? 'closed';
   }
 
   /** The cockatiel circuit breaker inside (`isolate()`, `toJSON()`, ...), if the policy has one. */
   get circuitBreaker(): CircuitBreakerPolicy | undefined {
-    return this.pipeline.circuitBreaker;
+    return this.breaker?.policy;
   }
 
   /**
@@ -77,41 +89,52 @@ export class LlmStreamPolicy {
     fn: StreamFn<T>,
     signalOrOptions?: AbortSignal | ExecuteOptions,
   ): Promise<GuardedStream<T>> {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`execute: fn must be a function, got ${describeValue(fn)}`);
-    }
+    const { signal, tokens } = executeArgs(fn, signalOrOptions);
     let end = (): void => {};
     const ended = new Promise<void>((resolve) => {
       end = resolve;
     });
-    const callerSignal = isAbortSignal(signalOrOptions)
-      ? signalOrOptions
-      : (signalOrOptions as ExecuteOptions | undefined)?.signal;
-    const call: StreamCall = { startedAt: Date.now(), callerSignal, end, stream: undefined };
-    // The pipeline keeps the call's bulkhead slot and total timeout until the stream has ended.
-    const options = isAbortSignal(signalOrOptions) ? { signal: signalOrOptions } : signalOrOptions;
-    const held =
-      options === undefined ||
-      (typeof options === 'object' && options !== null && !Array.isArray(options))
-        ? { ...options, [HOLD_UNTIL]: ended }
-        : options; // malformed: the pipeline throws its TypeError
-    const result = this.pipeline.execute((context) => this.attempt(fn, context, call), held);
+    const stream: StreamCall = {
+      startedAt: Date.now(),
+      callerSignal: signal,
+      end,
+      stream: undefined,
+    };
+    const result = this.owner.run(
+      (call) => {
+        // The call keeps its bulkhead slot and total timeout until the stream has ended.
+        call.holdUntil = ended;
+        return this.pipeline.execute(
+          (context) => this.attempt(fn, attemptContext(context, call), call, stream),
+          call.signal,
+        );
+      },
+      signal,
+      tokens,
+    );
     // A stream committed just as the caller aborted belongs to nobody: close it.
-    result.catch(() => call.stream?.release());
-    return result as Promise<GuardedStream<T>>;
+    result.catch(() => stream.stream?.release());
+    return result;
   }
 
-  /** One attempt: the request and its stream up to the first token, under `firstTokenMs`. */
+  /**
+   * One attempt: the request and its stream up to the first token (the attempt timeout stage
+   * bounds it with `firstTokenMs`).
+   */
   private async attempt<T>(
     fn: StreamFn<T>,
     context: LlmCallContext,
-    call: StreamCall,
+    call: CallRecord,
+    stream: StreamCall,
   ): Promise<GuardedStream<T>> {
     const { attempt } = context;
     const controller = new AbortController();
-    // The call's signal (the caller's abort before the first token, the total timeout) and the
-    // caller's own (which the pipeline stops forwarding once the call has succeeded).
-    const sources = [context.signal, call.callerSignal].filter((s) => s !== undefined);
+    // The attempt's signal (the first-token timeout), the call's (the caller's abort before the
+    // first token, the total timeout) and the caller's own (which the call's owner stops
+    // forwarding once the call has succeeded).
+    const sources = [context.signal, call.signal, stream.callerSignal].filter(
+      (s) => s !== undefined,
+    );
     const forward = (event: Event): void => {
       controller.abort((event.target as AbortSignal).reason);
     };
@@ -122,14 +145,6 @@ export class LlmStreamPolicy {
     for (const signal of sources) signal.addEventListener('abort', forward);
     const aborted = sources.find((signal) => signal.aborted);
     if (aborted !== undefined) controller.abort(aborted.reason);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const { firstTokenMs } = this;
-    if (firstTokenMs !== undefined) {
-      timer = setTimeout(() => {
-        this.emitTimeout('firstToken', firstTokenMs, attempt);
-        controller.abort(new TimeoutError('firstToken', firstTokenMs));
-      }, firstTokenMs);
-    }
     let committed = false;
     let streamEnded = false;
     try {
@@ -137,51 +152,47 @@ export class LlmStreamPolicy {
         () => fn({ signal: controller.signal, attempt }),
         controller.signal,
       );
-      const stream = await guardStream(source, {
+      const guarded = await guardStream(source, {
         controller,
         idleMs: this.idleMs,
         onEnd: (report: StreamEndReport) => {
           streamEnded = true;
           unlink();
-          call.end();
-          this.streamEnded(report, call, attempt);
+          stream.end();
+          this.streamEnded(report, call, stream, attempt);
         },
       });
       committed = true;
-      call.stream = stream;
+      stream.stream = guarded;
       // A stream that ended without any chunk had no first token.
-      if (!streamEnded && this.events.listenerCount('firstToken') > 0) {
-        this.events.emit('firstToken', {
-          policy: this.name,
+      if (!streamEnded) {
+        this.reporter.report('firstToken', () => ({
           attempt,
-          latencyMs: Date.now() - call.startedAt,
-        });
+          latencyMs: Date.now() - stream.startedAt,
+        }));
       }
-      return stream;
+      return guarded;
     } finally {
-      clearTimeout(timer);
       if (!committed) unlink();
     }
   }
 
-  private streamEnded(report: StreamEndReport, call: StreamCall, attempt: number): void {
+  private streamEnded(
+    report: StreamEndReport,
+    call: CallRecord,
+    stream: StreamCall,
+    attempt: number,
+  ): void {
     const { error } = report;
     if (error instanceof TimeoutError && error.scope === 'idle') {
-      this.emitTimeout('idle', error.timeoutMs, attempt);
+      const { timeoutMs } = error;
+      this.reporter.report('timeout', () => ({ scope: 'idle', timeoutMs, attempt }));
     }
-    if (this.events.listenerCount('streamEnd') === 0) return;
-    this.events.emit('streamEnd', {
-      policy: this.name,
+    this.reporter.report('streamEnd', () => ({
       chunks: report.chunks,
-      durationMs: Date.now() - call.startedAt,
+      durationMs: Date.now() - stream.startedAt,
       outcome: report.outcome,
-      ...(report.outcome === 'failed' ? { reason: classifyOpenAIError(error) } : {}),
-    });
-  }
-
-  private emitTimeout(scope: 'firstToken' | 'idle', timeoutMs: number, attempt: number): void {
-    if (this.events.listenerCount('timeout') > 0) {
-      this.events.emit('timeout', { policy: this.name, scope, timeoutMs, attempt });
-    }
+      ...(report.outcome === 'failed' ? { reason: call.reasonOf(error) } : {}),
+    }));
   }
 }

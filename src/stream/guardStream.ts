@@ -1,6 +1,5 @@
-import { describeValue } from '../describeValue.js';
 import type { StreamOutcome } from '../events.js';
-import { millisOrInfinity } from '../options.js';
+import { checkValue, limitOf, millisOrInfinity, refuse } from '../validate.js';
 import { AnswerEndWatch } from './AnswerEndWatch.js';
 import { isFirstOutput } from './isFirstOutput.js';
 import { raceSignal } from './raceSignal.js';
@@ -231,12 +230,9 @@ export async function guardStream<T>(
     isFirstToken = isFirstOutput,
   } = options;
   if (typeof (source as Partial<AsyncIterable<T>> | null)?.[Symbol.asyncIterator] !== 'function') {
-    throw new TypeError(`source must be an AsyncIterable, got ${describeValue(source)}`);
+    refuse('source', 'an AsyncIterable', source);
   }
-  const idleProblem = idleMs === undefined ? undefined : millisOrInfinity(1)(idleMs);
-  if (idleProblem !== undefined) {
-    throw new TypeError(`idleMs must be ${idleProblem}, got ${describeValue(idleMs)}`);
-  }
+  if (idleMs !== undefined) checkValue('idleMs', idleMs, millisOrInfinity(1));
   const startedAt = Date.now();
   const iterator = source[Symbol.asyncIterator]();
   const held: T[] = [];
@@ -268,7 +264,7 @@ export async function guardStream<T>(
       controller,
       startedAt,
       onEnd,
-      idleMs: idleMs === Number.POSITIVE_INFINITY ? undefined : idleMs,
+      idleMs: limitOf(idleMs),
     },
   );
 }

@@ -1,11 +1,13 @@
-import { describeValue } from '../describeValue.js';
+import { checkStage, type PolicyOptions } from '../pipeline/options.js';
 import {
   checkOrder,
-  checkStage,
+  isPlainObject,
+  limitOf,
   millisOrInfinity,
-  type PolicyOptions,
+  refuse,
+  refuseUnknown,
   type Schema,
-} from '../options.js';
+} from '../validate.js';
 
 /** The stream policy's timeouts (`timeout` of {@link StreamPolicyOptions}); each may be Infinity. */
 export interface StreamTimeoutOptions {
@@ -46,24 +48,16 @@ const STREAM_TIMEOUT: Schema = {
   totalMs: { check: millisOrInfinity(1), optional: true },
 };
 
-function finite(value: unknown): number | undefined {
-  return typeof value === 'number' && value !== Number.POSITIVE_INFINITY ? value : undefined;
-}
-
 /**
  * Checks the stream's timeouts (a TypeError names the option and the value given: an unknown
  * name, a value that is not a duration > 0 or Infinity, `firstTokenMs` > `totalMs`, any `hedge`)
  * and splits the options into the pipeline's (checked by `createPolicy`) and the stream's own.
  */
 export function resolveStreamPolicyOptions(options: unknown): ResolvedStreamPolicyOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
-  }
+  if (!isPlainObject(options)) refuse('options', 'an object', options);
   const { timeout, ...rest } = options as StreamPolicyOptions;
   if ('hedge' in rest) {
-    throw new TypeError(
-      `hedge is not a stream policy option (streams are not hedged), got ${describeValue(rest.hedge)}`,
-    );
+    refuseUnknown('hedge', 'a stream policy option', 'streams are not hedged', rest.hedge);
   }
   const pipeline: PolicyOptions = rest;
   const resolved: ResolvedStreamPolicyOptions = { pipeline };
@@ -76,9 +70,9 @@ export function resolveStreamPolicyOptions(options: unknown): ResolvedStreamPoli
   if (firstTokenMs !== undefined && totalMs !== undefined) {
     checkOrder('timeout.firstTokenMs', firstTokenMs, 'timeout.totalMs', totalMs, 'low');
   }
-  const first = finite(firstTokenMs);
-  const idle = finite(idleMs);
-  const total = finite(totalMs);
+  const first = limitOf(firstTokenMs);
+  const idle = limitOf(idleMs);
+  const total = limitOf(totalMs);
   if (first !== undefined) resolved.firstTokenMs = first;
   if (idle !== undefined) resolved.idleMs = idle;
   if (total !== undefined) pipeline.timeout = { totalMs: total };

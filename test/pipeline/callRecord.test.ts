@@ -1,76 +1,64 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CallState, callStateOf, HOLD_UNTIL, holdOf } from '../src/callState.js';
+import { CallRecord, callRecordOf } from '../../src/pipeline/callRecord.js';
+import { httpError } from '../support/pipeline.js';
 
-describe('CallState', () => {
-  it('stands in for a signal: listeners run once, in order, on the first abort only', () => {
-    const call = new CallState(undefined);
+describe('CallRecord', () => {
+  it('has a real AbortSignal; abort listeners run once, in order, on the first abort only', () => {
+    const call = new CallRecord(undefined);
+    expect(call.signal).toBeInstanceOf(AbortSignal);
     const seen: string[] = [];
     const a = vi.fn(() => seen.push('a'));
     const b = vi.fn(() => seen.push('b'));
     const removed = vi.fn();
-    call.addEventListener('abort', a);
-    call.addEventListener('abort', removed);
-    call.addEventListener('abort', b);
-    call.removeEventListener('abort', removed);
-    call.removeEventListener('abort', () => {}); // unknown listener: nothing happens
-    expect(call.signal.aborted).toBe(false);
+    call.offAbort(() => {}); // no listener yet: nothing happens
+    call.onAbort(a);
+    call.onAbort(removed);
+    call.onAbort(b);
+    call.offAbort(removed);
+    call.offAbort(() => {}); // unknown listener: nothing happens
+    expect(call.aborted).toBe(false);
     call.abort('first');
     call.abort('second');
     expect(seen).toEqual(['a', 'b']);
     expect(removed).not.toHaveBeenCalled();
-    expect(call.aborted).toBe(true);
+    expect(call.signal.aborted).toBe(true);
     expect(call.reason).toBe('first');
+    call.offAbort(b); // after the abort: nothing happens
   });
 
-  it('removes the listener given, wherever it is in the list, and only that one', () => {
-    const call = new CallState(undefined);
-    call.removeEventListener('abort', () => {}); // no listener yet: nothing happens
-    const seen: string[] = [];
-    const first = (): void => {
-      seen.push('first');
-    };
-    const second = (): void => {
-      seen.push('second');
-    };
-    call.addEventListener('abort', first);
-    call.addEventListener('abort', second);
-    call.removeEventListener('abort', first);
-    call.abort('x');
-    expect(seen).toEqual(['second']);
-    call.removeEventListener('abort', second); // after the abort: nothing happens
-  });
-
-  it('makes one real AbortSignal on demand that aborts with the call', () => {
-    const call = new CallState(3);
-    const real = call.realSignal();
-    expect(real).toBeInstanceOf(AbortSignal);
-    expect(call.realSignal()).toBe(real);
-    call.abort(new Error('stop'));
-    expect(real.aborted).toBe(true);
-    expect(real.reason).toEqual(new Error('stop'));
-    const late = new CallState(undefined);
-    late.abort('gone');
-    expect(late.realSignal().reason).toBe('gone');
+  it('is found from its signal and from the signals registered for it, not from others', () => {
+    const call = new CallRecord(3);
+    expect(callRecordOf(call.signal)).toBe(call);
+    const attempt = new AbortController().signal;
+    expect(callRecordOf(attempt)).toBeUndefined();
+    call.register(attempt);
+    expect(callRecordOf(attempt)).toBe(call);
+    expect(callRecordOf(undefined)).toBeUndefined();
     expect(call.tokens).toBe(3);
   });
 
-  it('is found again from its signal; any other signal is a TypeError', () => {
-    const call = new CallState(undefined);
-    expect(callStateOf(call.signal)).toBe(call);
-    const outside = new TypeError(
-      'llm-resilience: a pipeline stage ran outside of an LlmPolicy call',
-    );
-    expect(() => callStateOf(new AbortController().signal)).toThrow(outside);
-    expect(() => callStateOf(undefined)).toThrow(outside);
+  it('classifies a failed attempt once, and again for a new failure', () => {
+    const call = new CallRecord(undefined);
+    const error = httpError(503);
+    const reason = call.reasonOf(error);
+    expect(reason.kind).toBe('server_error');
+    expect(call.reasonOf(error)).toBe(reason);
+    const next = httpError(429);
+    expect(call.reasonOf(next).kind).toBe('rate_limit');
+    const branch = call.branch(2);
+    expect(branch.reasonOf(next)).toBe(call.reasonOf(next));
   });
 
-  it('tells what a successful call still holds on to', () => {
-    const call = new CallState(undefined);
-    expect(holdOf(call.signal)).toBeUndefined();
-    const ended = Promise.resolve();
-    call.holdUntil = ended;
-    expect(holdOf(call.signal)).toBe(ended);
-    expect(holdOf(new AbortController().signal)).toBeUndefined();
-    expect(typeof HOLD_UNTIL).toBe('symbol');
+  it('keeps the latest hold on the next attempt, shared by the hedge attempts of the call', () => {
+    const call = new CallRecord(7);
+    call.deadline = 99;
+    const branch = call.branch(2);
+    expect([branch.attempt, branch.tokens, branch.deadline]).toEqual([2, 7, 99]);
+    expect(callRecordOf(branch.signal)).toBe(branch);
+    branch.holdNext('gate', 100);
+    call.holdNext('breaker', 50);
+    expect(call.hold).toEqual({ by: 'gate', until: 100 });
+    call.clearHold();
+    expect(call.hold).toBeUndefined();
   });
 });

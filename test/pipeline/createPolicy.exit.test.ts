@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runUntilExit } from './support/runUntilExit.js';
+import { runUntilExit } from '../support/runUntilExit.js';
 
 describe('process exit', () => {
   it('lets the process exit by itself once every execute has settled', async () => {

@@ -1,10 +1,10 @@
 import { BrokenCircuitError, BulkheadRejectedError } from 'cockatiel';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChatPolicy } from '../policies/chat.js';
-import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import { type FakeOpenAI, replies, type Script, startFakeOpenAI } from '../src/testing/index.js';
-import { outcome, recordEvents } from './support/pipeline.js';
+import { classifyOpenAIError, TimeoutError } from '../../src/errors/index.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
+import { type FakeOpenAI, replies, type Script, startFakeOpenAI } from '../../src/testing/index.js';
+import { outcome, recordEvents } from '../support/pipeline.js';
 
 // The pipeline with the real openai client (its own retries off) over real HTTP against the fake
 // server, in real time.

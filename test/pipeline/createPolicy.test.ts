@@ -1,16 +1,16 @@
 import { getEventListeners } from 'node:events';
 import { retry as cockatielRetry, fallback, handleAll, wrap } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
-import { createChatPolicy } from '../policies/chat.js';
-import { createPolicy, LlmPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError } from '../src/errors/index.js';
+import { classifyOpenAIError } from '../../src/errors/index.js';
+import { createPolicy, LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
 import {
   hangUntilAborted,
   httpError,
   outcome,
   recordEvents,
   useFakeClock,
-} from './support/pipeline.js';
+} from '../support/pipeline.js';
 
 const RETRY = { maxRetries: 3, initialDelayMs: 1_000, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
 

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChatPolicy } from '../policies/chat.js';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../src/testing/index.js';
-import { recordEvents } from './support/pipeline.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
+import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
+import { recordEvents } from '../support/pipeline.js';
 
 // Hedging with the real openai client over real HTTP against the fake server, in real time.
 

@@ -1,17 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createStreamPolicy } from '../policies/stream.js';
-import { CallState, callStateOf } from '../src/callState.js';
-import { createPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import { type PolicyEvent, PolicyEvents } from '../src/events.js';
-import { HedgeStage } from '../src/hedgeStage.js';
+import { classifyOpenAIError, TimeoutError } from '../../src/errors/index.js';
+import { type PolicyEvent, PolicyEvents } from '../../src/events.js';
+import { CallRecord, callRecordOf } from '../../src/pipeline/callRecord.js';
+import { hedge } from '../../src/pipeline/hedge.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { createStreamPolicy } from '../../src/policies/stream.js';
 import {
   hangUntilAborted,
   httpError,
   outcome,
   recordEvents,
   useFakeClock,
-} from './support/pipeline.js';
+} from '../support/pipeline.js';
 
 useFakeClock();
 
@@ -266,10 +266,10 @@ describe('hedge options', () => {
   });
 });
 
-describe('HedgeStage on its own', () => {
+describe('hedge() on its own', () => {
   it('rejects a call that has already aborted, without running the function or a timer', async () => {
-    const stage = new HedgeStage({ delayMs: 10 }, { name: 'h', events: new PolicyEvents() });
-    const call = new CallState(undefined);
+    const stage = hedge({ delayMs: 10, name: 'h', events: new PolicyEvents() });
+    const call = new CallRecord(undefined);
     call.abort('gone');
     const fn = vi.fn(() => 'ran');
     expect(await outcome(stage.execute(fn, call.signal))).toEqual({ error: 'gone' });
@@ -278,12 +278,12 @@ describe('HedgeStage on its own', () => {
   });
 
   it('numbers the first attempt 1 when no retry stage has, and gives each attempt the call tokens', async () => {
-    const stage = new HedgeStage({ delayMs: 10 }, { name: 'h', events: new PolicyEvents() });
-    const call = new CallState(42);
+    const stage = hedge({ delayMs: 10, name: 'h' });
+    const call = new CallRecord(42);
     const seen: [number, number | undefined][] = [];
     const result = outcome(
       stage.execute(({ signal, attempt }) => {
-        seen.push([attempt, callStateOf(signal).tokens]);
+        seen.push([attempt, callRecordOf(signal)?.tokens]);
         return attempt === 2 ? 'second' : hangUntilAborted(signal);
       }, call.signal),
     );

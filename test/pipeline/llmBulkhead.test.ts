@@ -1,11 +1,12 @@
 import { getEventListeners } from 'node:events';
 import { BulkheadRejectedError } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BulkheadStage } from '../src/bulkheadStage.js';
-import { createPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError } from '../src/errors/index.js';
-import { PolicyEvents } from '../src/events.js';
-import { outcome, recordEvents } from './support/pipeline.js';
+import { classifyOpenAIError } from '../../src/errors/index.js';
+import { PolicyEvents } from '../../src/events.js';
+import { callRecordOf } from '../../src/pipeline/callRecord.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { llmBulkhead } from '../../src/pipeline/llmBulkhead.js';
+import { outcome, recordEvents } from '../support/pipeline.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -108,9 +109,9 @@ describe('bulkhead stage', () => {
   });
 });
 
-describe('BulkheadStage with a real AbortSignal (as cockatiel policies get one)', () => {
+describe('llmBulkhead() on its own, with a caller signal', () => {
   const stage = (maxQueued: number) =>
-    new BulkheadStage({ maxConcurrent: 1, maxQueued }, { name: 's', events: new PolicyEvents() });
+    llmBulkhead({ maxConcurrent: 1, maxQueued, name: 's', events: new PolicyEvents() });
 
   it('rejects with the reason of an already-aborted signal without running the function', async () => {
     const fn = vi.fn(() => 'ran');
@@ -119,9 +120,11 @@ describe('BulkheadStage with a real AbortSignal (as cockatiel policies get one)'
     expect(fn).not.toHaveBeenCalled();
   });
 
-  it('hands its signal to the function', async () => {
-    const signal = new AbortController().signal;
-    expect(await stage(0).execute((context) => context.signal, signal)).toBe(signal);
+  it("hands the function the signal of the call it owns, which aborts with the caller's", async () => {
+    const caller = new AbortController();
+    const seen = await stage(0).execute((context) => context.signal, caller.signal);
+    expect(seen).not.toBe(caller.signal);
+    expect(callRecordOf(seen)?.signal).toBe(seen);
   });
 
   it('listens to a queued call’s signal only while it waits', async () => {
@@ -132,7 +135,7 @@ describe('BulkheadStage with a real AbortSignal (as cockatiel policies get one)'
     const staying = new AbortController();
     const left = outcome(bulkhead.execute(() => 'never', leaving.signal));
     const next = outcome(
-      bulkhead.execute(({ signal }) => signal === staying.signal, staying.signal),
+      bulkhead.execute(({ signal }) => callRecordOf(signal) !== undefined, staying.signal),
     );
     expect(getEventListeners(leaving.signal, 'abort')).toHaveLength(1);
     expect(getEventListeners(staying.signal, 'abort')).toHaveLength(1);

@@ -1,14 +1,14 @@
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
-import { createPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError } from '../src/errors/index.js';
+import { classifyOpenAIError } from '../../src/errors/index.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
 import {
   hangUntilAborted,
   httpError,
   outcome,
   recordEvents,
   useFakeClock,
-} from './support/pipeline.js';
+} from '../support/pipeline.js';
 
 const BREAKER = { consecutiveFailures: 3, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 3_000 };
 const RETRY = { maxRetries: 3, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 60_000 };

@@ -1,15 +1,15 @@
 import { BrokenCircuitError, decorrelatedJitterGenerator } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
-import { createPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError } from '../src/errors/index.js';
-import type { RetryOptions } from '../src/options.js';
+import { classifyOpenAIError } from '../../src/errors/index.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import type { RetryOptions } from '../../src/pipeline/options.js';
 import {
   hangUntilAborted,
   httpError,
   outcome,
   recordEvents,
   useFakeClock,
-} from './support/pipeline.js';
+} from '../support/pipeline.js';
 
 const RETRY: RetryOptions = {
   maxRetries: 3,

@@ -1,17 +1,17 @@
 import { APIUserAbortError } from 'openai';
 import { describe, expect, it, vi } from 'vitest';
-import { CallState, HOLD_UNTIL } from '../src/callState.js';
-import { createPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import { PolicyEvents } from '../src/events.js';
-import { TimeoutStage } from '../src/timeoutStage.js';
+import { classifyOpenAIError, TimeoutError } from '../../src/errors/index.js';
+import { PolicyEvents } from '../../src/events.js';
+import { CallRecord, callRecordOf } from '../../src/pipeline/callRecord.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { llmTimeout } from '../../src/pipeline/llmTimeout.js';
 import {
   hangUntilAborted,
   httpError,
   outcome,
   recordEvents,
   useFakeClock,
-} from './support/pipeline.js';
+} from '../support/pipeline.js';
 
 const RETRY = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 1_000 };
 
@@ -166,9 +166,10 @@ describe('total timeout', () => {
 
 describe('either timeout', () => {
   it('rejects an aborted call at once, whatever its scope, without running the function', async () => {
-    for (const scope of ['attempt', 'total'] as const) {
-      const stage = new TimeoutStage(scope, 1_000, { name: 't', events: new PolicyEvents() });
-      const call = new CallState(undefined);
+    const limits = [{ attemptMs: 1_000 }, { totalMs: 1_000 }];
+    for (const limit of limits) {
+      const stage = llmTimeout({ ...limit, name: 't', events: new PolicyEvents() });
+      const call = new CallRecord(undefined);
       call.abort('gone');
       const fn = vi.fn(() => 'ran');
       expect(await outcome(stage.execute(fn, call.signal))).toEqual({ error: 'gone' });
@@ -185,13 +186,12 @@ describe('either timeout', () => {
       release = resolve;
     });
     let seen: AbortSignal | undefined;
-    const value = await policy.execute(
-      ({ signal }) => {
-        seen = signal;
-        return 'streaming';
-      },
-      { [HOLD_UNTIL]: held } as never,
-    );
+    const value = await policy.execute(({ signal }) => {
+      seen = signal;
+      const call = callRecordOf(signal);
+      if (call !== undefined) call.holdUntil = held;
+      return 'streaming';
+    });
     expect(value).toBe('streaming');
     expect(vi.getTimerCount()).toBe(1); // the total timeout's, until the hold settles
     await vi.advanceTimersByTimeAsync(1_000);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy } from '../src/createPolicy.js';
-import { MAX_TIMER_MS, type PolicyOptions, validatePolicyOptions } from '../src/options.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import {
+  MAX_TIMER_MS,
+  type PolicyOptions,
+  validatePolicyOptions,
+} from '../../src/pipeline/options.js';
 
 const retry = { maxRetries: 3, initialDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 5_000 };
 const consecutive = { consecutiveFailures: 5, halfOpenAfterMs: 1_000 };

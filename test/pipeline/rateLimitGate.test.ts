@@ -1,15 +1,11 @@
 import { APIUserAbortError } from 'openai';
 import { describe, expect, it, vi } from 'vitest';
-import { CallState } from '../src/callState.js';
-import { createPolicy } from '../src/createPolicy.js';
-import { classifyOpenAIError, TimeoutError } from '../src/errors/index.js';
-import {
-  RateLimitBudgetError,
-  RateLimitGate,
-  type RateLimitGateEvent,
-} from '../src/rateLimitGate.js';
-import { RateLimitStage } from '../src/rateLimitStage.js';
-import { httpError, outcome, recordEvents, useFakeClock } from './support/pipeline.js';
+import { classifyOpenAIError, TimeoutError } from '../../src/errors/index.js';
+import { CallRecord } from '../../src/pipeline/callRecord.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { rateLimitGate } from '../../src/pipeline/rateLimitGate.js';
+import { RateLimitBudgetError } from '../../src/rateLimit/index.js';
+import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
 
 const RETRY = { maxRetries: 1, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 60_000 };
 
@@ -122,10 +118,10 @@ describe('rate-limit stage', () => {
   });
 });
 
-describe('RateLimitStage on its own', () => {
+describe('rateLimitGate() on its own', () => {
   it('passes the call signal on to the attempt, as a cockatiel policy does', async () => {
-    const stage = new RateLimitStage(new RateLimitGate({}, () => {}));
-    const call = new CallState(undefined);
+    const stage = rateLimitGate();
+    const call = new CallRecord(undefined);
     expect(await stage.execute((context) => context.signal, call.signal)).toBe(call.signal);
   });
 
@@ -135,18 +131,16 @@ describe('RateLimitStage on its own', () => {
    * that is not a 429 resets it; an attempt that got no answer changes nothing.
    */
   async function closures(between: unknown): Promise<number[]> {
-    const events: RateLimitGateEvent[] = [];
+    const waits: number[] = [];
     // a high minimum pace keeps the learned pace (nothing succeeded yet) out of the way
-    const gate = new RateLimitGate({ backoffMs: 100, minRatePerSec: 1000 }, (e) => events.push(e));
-    const stage = new RateLimitStage(gate);
+    const stage = rateLimitGate({ backoffMs: 100, minRatePerSec: 1000 });
+    stage.events.on('rateLimited', (e) => waits.push(e.waitMs));
     for (const error of [httpError(429), between, httpError(429)]) {
-      const attempt = outcome(
-        stage.execute(() => Promise.reject(error), new CallState(undefined).signal),
-      );
+      const attempt = outcome(stage.execute(() => Promise.reject(error)));
       await vi.runAllTimersAsync();
       expect((await attempt).error).toBe(error);
     }
-    return events.flatMap((e) => (e.type === 'rateLimited' ? [e.waitMs] : []));
+    return waits;
   }
 
   it('counts an answer other than 429 as not rate-limited: the backoff starts again', async () => {

@@ -1,10 +1,10 @@
 import { BulkheadRejectedError } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
-import { CHAT_POLICY_DEFAULTS, chatPolicy, createChatPolicy } from '../../policies/chat.js';
-import * as policiesEntry from '../../policies/index.js';
-import { LlmPolicy } from '../../src/createPolicy.js';
 import { TimeoutError } from '../../src/errors/index.js';
 import * as root from '../../src/index.js';
+import { LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { CHAT_POLICY_DEFAULTS, chatPolicy, createChatPolicy } from '../../src/policies/chat.js';
+import * as policiesEntry from '../../src/policies/index.js';
 import {
   hangUntilAborted,
   httpError,

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
+import * as root from '../../src/index.js';
+import { LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
 import {
   createEmbeddingsPolicy,
   EMBEDDINGS_POLICY_DEFAULTS,
   embeddingsPolicy,
-} from '../../policies/embeddings.js';
-import * as policiesEntry from '../../policies/index.js';
-import { LlmPolicy } from '../../src/createPolicy.js';
-import * as root from '../../src/index.js';
+} from '../../src/policies/embeddings.js';
+import * as policiesEntry from '../../src/policies/index.js';
 import { hangUntilAborted, httpError, outcome, useFakeClock } from '../support/pipeline.js';
 
 useFakeClock();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergePolicyOptions } from '../src/mergePolicyOptions.js';
-import type { PolicyOptions } from '../src/options.js';
+import type { PolicyOptions } from '../../src/pipeline/options.js';
+import { mergePolicyOptions } from '../../src/policies/mergePolicyOptions.js';
 
 const DEFAULTS: PolicyOptions = {
   name: 'preset',

@@ -1,10 +1,14 @@
 import { BulkheadRejectedError } from 'cockatiel';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHAT_POLICY_DEFAULTS } from '../../policies/chat.js';
-import { createStreamPolicy, STREAM_POLICY_DEFAULTS, streamPolicy } from '../../policies/stream.js';
 import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
+import { CHAT_POLICY_DEFAULTS } from '../../src/policies/chat.js';
+import {
+  createStreamPolicy,
+  STREAM_POLICY_DEFAULTS,
+  streamPolicy,
+} from '../../src/policies/stream.js';
 import { LlmStreamPolicy } from '../../src/stream/LlmStreamPolicy.js';
 import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';

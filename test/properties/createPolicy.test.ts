@@ -3,9 +3,9 @@ import { BrokenCircuitError, BulkheadRejectedError } from 'cockatiel';
 import fc from 'fast-check';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPolicy } from '../../src/createPolicy.js';
 import type { PolicyEvent } from '../../src/events.js';
-import type { PolicyOptions } from '../../src/options.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import type { PolicyOptions } from '../../src/pipeline/options.js';
 import { numRuns } from './numRuns.js';
 
 // Properties of the whole pipeline over arbitrary options and arbitrary sequences of calls whose

@@ -2,9 +2,9 @@ import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { APIError, APIUserAbortError } from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPolicy } from '../../src/createPolicy.js';
 import type { PolicyEvent } from '../../src/events.js';
-import type { PolicyOptions } from '../../src/options.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import type { PolicyOptions } from '../../src/pipeline/options.js';
 import { numRuns } from './numRuns.js';
 
 // Properties of the hedging stage inside the pipeline, over arbitrary hedge and retry options and

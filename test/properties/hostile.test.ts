@@ -2,8 +2,6 @@ import fc from 'fast-check';
 import { APIConnectionError, APIError as APIError7 } from 'openai';
 import { APIError } from 'openai-v4';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createChatPolicy } from '../../policies/chat.js';
-import { createStreamPolicy } from '../../policies/stream.js';
 import {
   classifyOpenAIError,
   ERROR_KINDS,
@@ -13,6 +11,8 @@ import {
 } from '../../src/errors/index.js';
 import type { PolicyEventName } from '../../src/events.js';
 import { EVENT_LOG_LEVELS } from '../../src/logEvents.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
+import { createStreamPolicy } from '../../src/policies/stream.js';
 import { numRuns } from './numRuns.js';
 
 // Hostile input: huge, unicode and control-character header values; error objects whose getters

@@ -7,7 +7,7 @@ import {
   RateLimitGate,
   type RateLimitGateEvent,
   type RateLimitOptions,
-} from '../../src/rateLimitGate.js';
+} from '../../src/rateLimit/index.js';
 import { numRuns } from './numRuns.js';
 
 // Model-based test of the rate-limit gate over arbitrary sequences of acquires (with and without

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { APIConnectionError, APIError } from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStreamPolicy } from '../../policies/stream.js';
+import { createStreamPolicy } from '../../src/policies/stream.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
 import { numRuns } from './numRuns.js';
 

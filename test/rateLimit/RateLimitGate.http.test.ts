@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyOpenAIError } from '../src/errors/index.js';
-import { RateLimitGate, type RateLimitOptions } from '../src/rateLimitGate.js';
-import { type FakeOpenAI, schedules, startFakeOpenAI } from '../src/testing/index.js';
+import { classifyOpenAIError } from '../../src/errors/index.js';
+import { RateLimitGate, type RateLimitOptions } from '../../src/rateLimit/index.js';
+import { type FakeOpenAI, schedules, startFakeOpenAI } from '../../src/testing/index.js';
 
 /**
  * The gate with the real openai client over real HTTP against the fake server's token bucket, in

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RateLimitGate, type RateLimitOptions } from '../src/rateLimitGate.js';
-import { type SimulatedCall, simulatedServer } from './rateLimit/simulatedServer.js';
+import { RateLimitGate, type RateLimitOptions } from '../../src/rateLimit/index.js';
+import { type SimulatedCall, simulatedServer } from './simulatedServer.js';
 
 /**
  * The gate alone against a modelled token-bucket server (20 requests/s, burst 20, exact

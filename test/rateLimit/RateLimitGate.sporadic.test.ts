@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RateLimitGate } from '../src/rateLimitGate.js';
-import { type SimulatedCall, simulatedServer } from './rateLimit/simulatedServer.js';
+import { RateLimitGate } from '../../src/rateLimit/index.js';
+import { type SimulatedCall, simulatedServer } from './simulatedServer.js';
 
 /**
  * Sporadic 429s (found by a soak run): a server that accepts 200 requests/s (token bucket, burst

@@ -5,8 +5,8 @@ import {
   RateLimitGate,
   type RateLimitGateEvent,
   type RateLimitOptions,
-} from '../src/rateLimitGate.js';
-import { rateLimitReason } from './rateLimit/simulatedServer.js';
+} from '../../src/rateLimit/index.js';
+import { rateLimitReason } from './simulatedServer.js';
 
 function gateWith(options: RateLimitOptions = {}) {
   const events: RateLimitGateEvent[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RateLimitGate } from '../../src/rateLimit/index.js';
 import { validateRateLimitOptions } from '../../src/rateLimit/rateLimitOptions.js';
-import { RateLimitGate } from '../../src/rateLimitGate.js';
 
 describe('validateRateLimitOptions', () => {
   it('accepts {} and every option with a good value, returning the options', () => {

@@ -1,5 +1,5 @@
 import type { ErrorClassification } from '../../src/errors/ErrorClassification.js';
-import type { RateLimitGate } from '../../src/rateLimitGate.js';
+import type { RateLimitGate } from '../../src/rateLimit/index.js';
 import { seededRandom } from '../../src/testing/seededRandom.js';
 
 /**

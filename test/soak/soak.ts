@@ -8,11 +8,11 @@
  */
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { createChatPolicy } from '../../policies/chat.js';
-import { createStreamPolicy } from '../../policies/stream.js';
 import { classifyOpenAIError } from '../../src/errors/index.js';
 import type { PolicyEventName, PolicyEvents } from '../../src/events.js';
 import { EVENT_LOG_LEVELS } from '../../src/logEvents.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
+import { createStreamPolicy } from '../../src/policies/stream.js';
 import { seededRandom } from '../../src/testing/seededRandom.js';
 
 const EXECUTES = Number(process.env.SOAK_EXECUTES ?? 100_000);

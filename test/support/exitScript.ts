@@ -1,8 +1,8 @@
 // Runs many kinds of calls through policies, prints "settled" once every call has settled and
 // returns without exiting: the process must then end by itself (no timer or handle left behind).
 import { APIError } from 'openai';
-import { chatPolicy, createChatPolicy } from '../../policies/chat.js';
-import { createPolicy } from '../../src/createPolicy.js';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { chatPolicy, createChatPolicy } from '../../src/policies/chat.js';
 
 const fail = (status: number, retryAfterMs?: number) => () =>
   Promise.reject(

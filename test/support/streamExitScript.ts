@@ -2,7 +2,7 @@
 // timeouts armed) and ends them every way a stream can end, prints "settled" and the outcomes,
 // and returns without exiting: the process must then end by itself (no timer or handle left).
 import OpenAI from 'openai';
-import { createStreamPolicy, streamPolicy } from '../../policies/stream.js';
+import { createStreamPolicy, streamPolicy } from '../../src/policies/stream.js';
 import { replies, startFakeOpenAI } from '../../src/testing/index.js';
 
 const server = await startFakeOpenAI();

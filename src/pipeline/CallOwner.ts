@@ -1,0 +1,113 @@
+import type { Event, IFailureEvent, ISuccessEvent } from 'cockatiel';
+import { EventEmitter } from 'eventemitter3';
+import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import { CallRecord } from './callRecord.js';
+import type { Reporter } from './reporter.js';
+
+interface OutcomeListeners {
+  success: [ISuccessEvent];
+  failure: [IFailureEvent];
+}
+
+/**
+ * Starts calls and reports how they end: the policy (or the outermost stage of this package in a
+ * `wrap()`) that finds no call record for the signal it was given owns the call. It makes the
+ * call's record, whose signal aborts when the caller's does; rejects at once when the call
+ * aborts (the stages inside stop their work and settle in the background); and reports the
+ * outcome once, as the `success` or `failure` event and cockatiel's `onSuccess` / `onFailure`.
+ */
+export class CallOwner {
+  private readonly outcomes = new EventEmitter<OutcomeListeners>();
+  /** cockatiel's success event: fires once per call that succeeds, retries included. */
+  readonly onSuccess: Event<ISuccessEvent> = (listener) => this.listen('success', listener);
+  /** cockatiel's failure event: fires once per call that fails for good. */
+  readonly onFailure: Event<IFailureEvent> = (listener) => this.listen('failure', listener);
+
+  constructor(private readonly reporter: Reporter) {}
+
+  /**
+   * Runs `run` with a new call record, linked to the caller's `signal`. `run` passes the
+   * record's signal on to the stages.
+   */
+  run<T>(
+    run: (record: CallRecord) => PromiseLike<T>,
+    signal: AbortSignal | undefined,
+    tokens: number | undefined,
+  ): Promise<T> {
+    const startedAt = Date.now();
+    const record = new CallRecord(tokens);
+    if (signal?.aborted) {
+      record.abort(signal.reason);
+      this.failed(record, startedAt, signal.reason);
+      return Promise.reject(signal.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const onCallerAbort = (): void => record.abort(signal?.reason);
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        signal?.removeEventListener('abort', onCallerAbort);
+        record.offAbort(onCallAbort);
+        return true;
+      };
+      const onCallAbort = (): void => {
+        if (!finish()) return;
+        this.failed(record, startedAt, record.reason);
+        reject(record.reason);
+      };
+      record.onAbort(onCallAbort);
+      signal?.addEventListener('abort', onCallerAbort, { once: true });
+      let running: PromiseLike<T>;
+      try {
+        running = run(record);
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(
+        (value) => {
+          if (!finish()) return;
+          this.succeeded(record, startedAt);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (!finish()) return;
+          this.failed(record, startedAt, error);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private listen<K extends keyof OutcomeListeners>(
+    type: K,
+    listener: (...event: OutcomeListeners[K]) => void,
+  ): { dispose(): void } {
+    this.outcomes.on(type, listener);
+    return { dispose: () => this.outcomes.off(type, listener) };
+  }
+
+  private succeeded(record: CallRecord, startedAt: number): void {
+    const { reporter, outcomes } = this;
+    if (!reporter.events.listenerCount('success') && !outcomes.listenerCount('success')) return;
+    const durationMs = Date.now() - startedAt;
+    reporter.report('success', () => ({ attempts: record.attempt, durationMs }));
+    outcomes.emit('success', { duration: durationMs });
+  }
+
+  private failed(record: CallRecord, startedAt: number, error: unknown): void {
+    const { reporter, outcomes } = this;
+    if (!reporter.events.listenerCount('failure') && !outcomes.listenerCount('failure')) return;
+    const durationMs = Date.now() - startedAt;
+    // Once the call aborted, an abort with any reason of the caller's classifies as `aborted`.
+    const reason = record.aborted
+      ? classifyOpenAIError(error, { signal: record.signal })
+      : record.reasonOf(error);
+    reporter.report('failure', () => ({ attempts: record.attempt, durationMs, reason }));
+    outcomes.emit('failure', {
+      duration: durationMs,
+      handled: reason.retryable,
+      reason: { error },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { type IDefaultPolicyContext, type IPolicy, noop, wrap } from 'cockatiel';
+import { limitOf } from '../validate.js';
+import { hedge } from './hedge.js';
+import { llmBulkhead } from './llmBulkhead.js';
+import { type LlmCircuitBreakerPolicy, llmCircuitBreaker } from './llmCircuitBreaker.js';
+import { llmRetry } from './llmRetry.js';
+import { llmTimeout } from './llmTimeout.js';
+import type { PolicyOptions } from './options.js';
+import { rateLimitGate } from './rateLimitGate.js';
+import type { Reporter } from './reporter.js';
+
+/** A policy's stages joined by cockatiel's `wrap()`, and its breaker. */
+export interface Pipeline {
+  /** The stages, outermost first, as one cockatiel policy. */
+  readonly policy: IPolicy<IDefaultPolicyContext>;
+  /** The circuit-breaker stage, if the options name one. */
+  readonly breaker: LlmCircuitBreakerPolicy | undefined;
+}
+
+/**
+ * The stages `options` name (checked already), built with the public factories and joined with
+ * cockatiel's `wrap()`, outermost first: bulkhead, total timeout, retry, hedging, rate-limit
+ * gate, circuit breaker, attempt timeout. Every stage reports to `reporter`'s emitter under its
+ * name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
+ */
+export function buildPipeline(
+  options: PolicyOptions,
+  reporter: Reporter,
+  attempt: { attemptMs: number } | { firstTokenMs: number } | undefined,
+): Pipeline {
+  const reporting = { name: reporter.name, events: reporter.events };
+  const { retry, timeout, circuitBreaker, bulkhead, rateLimit } = options;
+  const stages: IPolicy<IDefaultPolicyContext>[] = [];
+  const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
+  const breaker = circuitBreaker
+    ? llmCircuitBreaker({ ...circuitBreaker, ...reporting })
+    : undefined;
+  if (bulkhead) stages.push(llmBulkhead({ ...bulkhead, ...reporting }));
+  if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
+  if (retry) stages.push(llmRetry({ ...retry, ...reporting }));
+  if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
+  if (rateLimit) stages.push(rateLimitGate({ ...rateLimit, ...reporting }));
+  if (breaker) stages.push(breaker);
+  if (attempt) stages.push(llmTimeout({ ...attempt, ...reporting }));
+  return { policy: stages.length === 0 ? noop : wrap(...stages), breaker };
+}

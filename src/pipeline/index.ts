@@ -1,0 +1,30 @@
+export type { LlmCallContext } from './callRecord.js';
+export type { ExecuteOptions } from './executeArgs.js';
+export { hedge, type LlmHedgeOptions, LlmHedgePolicy } from './hedge.js';
+export { createPolicy, LlmPolicy, type PolicyFn } from './LlmPolicy.js';
+export { type LlmBulkheadOptions, LlmBulkheadPolicy, llmBulkhead } from './llmBulkhead.js';
+export {
+  CIRCUIT_BREAKER_DEFAULTS,
+  type CircuitStateName,
+  type LlmCircuitBreakerOptions,
+  LlmCircuitBreakerPolicy,
+  llmCircuitBreaker,
+} from './llmCircuitBreaker.js';
+export { type LlmRetryOptions, LlmRetryPolicy, llmRetry, RETRY_DEFAULTS } from './llmRetry.js';
+export { type LlmTimeoutOptions, LlmTimeoutPolicy, llmTimeout } from './llmTimeout.js';
+export {
+  type BulkheadOptions,
+  type CircuitBreakerOptions,
+  type ConsecutiveBreakerOptions,
+  type HalfOpenOptions,
+  type HedgeOptions,
+  MAX_TIMER_MS,
+  type PolicyOptions,
+  type RetryOptions,
+  type SamplingBreakerOptions,
+  type TimeoutOptions,
+  validatePolicyOptions,
+} from './options.js';
+export { PipelineStage } from './PipelineStage.js';
+export { type RateLimitGateOptions, RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
+export type { ReportingOptions } from './reporter.js';
