@@ -19,8 +19,9 @@ export interface PolicyEventMap {
     /** The attempt that failed, counting from 1. */
     attempt: number;
     /**
-     * The backoff before the next attempt, in ms: jitter never below the server's hint, or the
-     * wait until the open breaker half-opens; 0 when the rate-limit gate holds the retry instead.
+     * The wait before the next attempt, in ms, whoever holds it: the backoff (jitter never below
+     * the server's hint), the rate-limit gate closed after a 429, or the open breaker until it
+     * half-opens.
      */
     delayMs: number;
     /** Why the attempt failed. */

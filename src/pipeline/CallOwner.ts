@@ -84,7 +84,11 @@ export class CallOwner {
     listener: (...event: OutcomeListeners[K]) => void,
   ): { dispose(): void } {
     this.outcomes.on(type, listener);
-    return { dispose: () => this.outcomes.off(type, listener) };
+    return {
+      dispose: () => {
+        this.outcomes.off(type, listener);
+      },
+    };
   }
 
   private succeeded(record: CallRecord, startedAt: number): void {

@@ -13,7 +13,12 @@ import {
 import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { type CallRecord, callRecordOf } from './callRecord.js';
-import { type CircuitBreakerOptions, checkBreakerOptions } from './options.js';
+import {
+  type ConsecutiveBreakerOptions,
+  checkBreakerOptions,
+  type HalfOpenOptions,
+  type SamplingBreakerOptions,
+} from './options.js';
 import { invoke, PipelineStage } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
@@ -28,17 +33,35 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 };
 
 /** The defaults of {@link llmCircuitBreaker}: the chat preset's breaker. */
-export const CIRCUIT_BREAKER_DEFAULTS: Readonly<CircuitBreakerOptions> = Object.freeze({
-  consecutiveFailures: 5,
-  halfOpenAfterMs: 1_000,
-  maxHalfOpenAfterMs: 60_000,
-});
+export const CIRCUIT_BREAKER_DEFAULTS: Readonly<Required<ConsecutiveBreakerOptions>> =
+  Object.freeze({
+    consecutiveFailures: 5,
+    halfOpenAfterMs: 1_000,
+    maxHalfOpenAfterMs: 60_000,
+  });
 
 /**
- * Options of {@link llmCircuitBreaker}: a {@link CircuitBreakerOptions} (default
- * {@link CIRCUIT_BREAKER_DEFAULTS}), and where it reports.
+ * Options of {@link llmCircuitBreaker}: a {@link CircuitBreakerOptions} in part, and where it
+ * reports. Left out: `consecutiveFailures` 5 (unless the sampling options are given),
+ * `halfOpenAfterMs` 1 s, and `maxHalfOpenAfterMs` 60 s when `halfOpenAfterMs` is left out too
+ * ({@link CIRCUIT_BREAKER_DEFAULTS}).
  */
-export type LlmCircuitBreakerOptions = CircuitBreakerOptions & ReportingOptions;
+export type LlmCircuitBreakerOptions = (
+  | Partial<ConsecutiveBreakerOptions>
+  | (Partial<HalfOpenOptions> & Omit<SamplingBreakerOptions, keyof HalfOpenOptions>)
+) &
+  ReportingOptions;
+
+/** `options` with the defaults of {@link CIRCUIT_BREAKER_DEFAULTS} filled in. */
+function withDefaults(options: Record<string, unknown>): Record<string, unknown> {
+  const { consecutiveFailures, halfOpenAfterMs, maxHalfOpenAfterMs } = CIRCUIT_BREAKER_DEFAULTS;
+  const sampling = ['failureRatio', 'minimumCalls', 'samplingMs'].some((k) => k in options);
+  return {
+    ...(sampling ? {} : { consecutiveFailures }),
+    ...(options.halfOpenAfterMs === undefined ? { halfOpenAfterMs, maxHalfOpenAfterMs } : {}),
+    ...options,
+  };
+}
 
 /**
  * The circuit-breaker stage ({@link llmCircuitBreaker}): cockatiel's CircuitBreakerPolicy counting
@@ -58,9 +81,9 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
   /** The call of each failed attempt cockatiel is judging: its filter sees only the error. */
   private readonly failing = new Map<unknown, CallRecord>();
 
-  constructor(options: LlmCircuitBreakerOptions = CIRCUIT_BREAKER_DEFAULTS) {
+  constructor(options: LlmCircuitBreakerOptions = {}) {
     super(checkReporting('circuitBreaker', options));
-    const o = checkBreakerOptions(withoutReporting(options));
+    const o = checkBreakerOptions(withDefaults(withoutReporting(options)));
     const breaker =
       'failureRatio' in o
         ? new SamplingBreaker({
@@ -139,8 +162,6 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
  * consecutive failures for 1 s, doubling up to 60 s while the outage lasts. Throws a TypeError
  * naming a bad option and its value.
  */
-export function llmCircuitBreaker(
-  options: LlmCircuitBreakerOptions = CIRCUIT_BREAKER_DEFAULTS,
-): LlmCircuitBreakerPolicy {
+export function llmCircuitBreaker(options: LlmCircuitBreakerOptions = {}): LlmCircuitBreakerPolicy {
   return new LlmCircuitBreakerPolicy(options);
 }

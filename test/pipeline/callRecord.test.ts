@@ -39,9 +39,9 @@ describe('CallRecord', () => {
 
   it('classifies a failed attempt once, and again for a new failure', () => {
     const call = new CallRecord(undefined);
-    const error = httpError(503);
+    const error = httpError(500);
     const reason = call.reasonOf(error);
-    expect(reason.kind).toBe('server_error');
+    expect(reason.kind).toBe('server');
     expect(call.reasonOf(error)).toBe(reason);
     const next = httpError(429);
     expect(call.reasonOf(next).kind).toBe('rate_limit');

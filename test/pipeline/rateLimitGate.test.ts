@@ -31,7 +31,7 @@ describe('rate-limit stage', () => {
     const reason = classifyOpenAIError(limited);
     expect(events.filter(([name]) => name !== 'paced').slice(0, 2)).toEqual([
       ['rateLimited', { policy: 'g', waitMs: 2_000, reason }],
-      ['retry', { policy: 'g', attempt: 1, delayMs: 0, reason }],
+      ['retry', { policy: 'g', attempt: 1, delayMs: 2_000, reason }],
     ]);
     expect(events.find(([name]) => name === 'success')).toEqual([
       'success',
