@@ -1,5 +1,5 @@
 /**
- * Writes docs/mutation-survivors.md from Stryker's JSON report (reports/mutation/mutation.json):
+ * Writes mutation/survivors.md from Stryker's JSON report (reports/mutation/mutation.json):
  * the score by file, and every mutant that survived or had no covering test, each with the reason
  * from mutation/reasons.json why it is equivalent or not worth a test. Exits with code 1 and
  * lists them when a survivor has no reason: a new survivor needs a test or a written reason.
@@ -127,7 +127,7 @@ ${markdownTable(
 
 ${sections.join('\n\n')}
 `;
-writeFileSync('docs/mutation-survivors.md', doc);
+writeFileSync('mutation/survivors.md', doc);
 console.log(`score ${score.toFixed(2)}%: ${detected} killed, ${undetected} survived`);
 const stale = reasons.filter((r) => !used.has(r));
 if (stale.length > 0) {

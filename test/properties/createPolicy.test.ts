@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicyEvent } from '../../src/events.js';
 import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
 import type { PolicyOptions } from '../../src/pipeline/options.js';
+import { RATE_LIMIT_DEFAULTS } from '../../src/rateLimit/index.js';
 import { numRuns } from './numRuns.js';
 
 // Properties of the whole pipeline over arbitrary options and arbitrary sequences of calls whose
@@ -270,13 +271,15 @@ describe('createPolicy (properties)', () => {
 
           // Every retry delay is within [0, maxDelayMs] (a wait for an open breaker to half-open
           // excepted), and at least the server's hint when it is honoured; with the gate on, a
-          // 429's wait is the gate's, not the retry's (checked below on the real gaps).
+          // 429's wait is the gate's closure, at most its maxWaitMs (real gaps checked below).
           const gateOn = opts.rateLimit !== false;
           for (const e of retries) {
             expect(e.delayMs).toBeGreaterThanOrEqual(0);
             if (!retry || e.reason.kind === 'aborted') continue;
             if (gateOn && e.reason.kind === 'rate_limit') {
-              expect(e.delayMs).toBe(0);
+              expect(e.delayMs).toBeLessThanOrEqual(
+                (opts.rateLimit || {}).maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs,
+              );
               continue;
             }
             const hint = e.reason.retryAfterMs;
