@@ -10,6 +10,9 @@ import { CallOwner } from './CallOwner.js';
 import { type CallRecord, callRecordOf } from './callRecord.js';
 import { Reporter, type ReportingOptions } from './reporter.js';
 
+/** The function a stage runs: the stages inside it, then the request. */
+export type StageFn<T, C = IDefaultPolicyContext> = (context: C) => PromiseLike<T> | T;
+
 /**
  * The base of the package's stages: cockatiel policies (so `wrap()` composes them with each other
  * and with cockatiel's own) that find the call they serve from the signal they are given. A stage

@@ -77,11 +77,11 @@ export class CallRecord {
    * stage to ask), then read by every stage and event of the call.
    */
   reasonOf(error: unknown): ErrorClassification {
-    const call = this.root ?? this;
-    const { failure } = call;
+    if (this.root !== undefined) return this.root.reasonOf(error);
+    const { failure } = this;
     if (failure !== undefined && failure.error === error) return failure.reason;
     const reason = classifyOpenAIError(error);
-    call.failure = { error, reason };
+    this.failure = { error, reason };
     return reason;
   }
 
@@ -92,8 +92,8 @@ export class CallRecord {
 
   /** Holds the call's next attempt back until `until` (the latest hold wins). */
   holdNext(by: Hold['by'], until: number): void {
-    const call = this.root ?? this;
-    if (call.hold === undefined || call.hold.until < until) call.hold = { by, until };
+    if (this.root !== undefined) this.root.holdNext(by, until);
+    else if (this.hold === undefined || this.hold.until < until) this.hold = { by, until };
   }
 
   /**

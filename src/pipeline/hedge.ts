@@ -1,6 +1,6 @@
 import type { CallRecord, LlmCallContext } from './callRecord.js';
 import { checkHedgeOptions, type HedgeOptions } from './options.js';
-import { invoke, PipelineStage } from './PipelineStage.js';
+import { invoke, PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** Why an attempt of a hedge round was stopped: another attempt of the round answered first. */
@@ -35,7 +35,7 @@ export class LlmHedgePolicy extends PipelineStage<LlmCallContext> {
   }
 
   protected run<T>(
-    fn: (context: LlmCallContext) => PromiseLike<T> | T,
+    fn: StageFn<T, LlmCallContext>,
     _signal: AbortSignal,
     call: CallRecord,
   ): Promise<T> {

@@ -1,7 +1,7 @@
-import { BulkheadRejectedError, type IDefaultPolicyContext } from 'cockatiel';
+import { BulkheadRejectedError } from 'cockatiel';
 import type { CallRecord } from './callRecord.js';
 import { type BulkheadOptions, checkBulkheadOptions } from './options.js';
-import { PipelineStage } from './PipelineStage.js';
+import { PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 interface Queued {
@@ -33,11 +33,7 @@ export class LlmBulkheadPolicy extends PipelineStage {
     this.options = checkBulkheadOptions({ maxQueued: 0, ...withoutReporting(options) });
   }
 
-  protected run<T>(
-    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  protected run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const { maxConcurrent, maxQueued } = this.options;
     if (this.executing < maxConcurrent) return this.start(fn, signal, call);
@@ -59,11 +55,7 @@ export class LlmBulkheadPolicy extends PipelineStage {
     return Promise.reject(new BulkheadRejectedError(maxConcurrent, maxQueued));
   }
 
-  private async start<T>(
-    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  private async start<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
     this.executing++;
     let value: T;
     try {

@@ -6,7 +6,6 @@ import {
   circuitBreaker,
   handleWhen,
   type IBackoff,
-  type IDefaultPolicyContext,
   type IHalfOpenAfterBackoffContext,
   SamplingBreaker,
 } from 'cockatiel';
@@ -19,7 +18,7 @@ import {
   type HalfOpenOptions,
   type SamplingBreakerOptions,
 } from './options.js';
-import { invoke, PipelineStage } from './PipelineStage.js';
+import { invoke, PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** A circuit breaker's state, as `LlmPolicy.circuitState` reports it. */
@@ -127,11 +126,7 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     return STATE_NAMES[this.policy.state];
   }
 
-  protected async run<T>(
-    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  protected async run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
     try {
       return await this.policy.execute((context) => {
         // The attempt's own call (a hedge attempt inside has one) is judged when it fails.

@@ -7,7 +7,7 @@ import type { GiveUpWhy } from '../events.js';
 import { sleep } from '../signals.js';
 import type { CallRecord, LlmCallContext } from './callRecord.js';
 import { checkRetryOptions, type RetryOptions } from './options.js';
-import { PipelineStage } from './PipelineStage.js';
+import { PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** The state of cockatiel's decorrelated-jitter generator between two delays of one call. */
@@ -56,7 +56,7 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
   }
 
   protected async run<T>(
-    fn: (context: LlmCallContext) => PromiseLike<T> | T,
+    fn: StageFn<T, LlmCallContext>,
     signal: AbortSignal,
     call: CallRecord,
   ): Promise<T> {

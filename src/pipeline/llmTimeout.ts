@@ -1,8 +1,7 @@
-import type { IDefaultPolicyContext } from 'cockatiel';
 import { TimeoutError, type TimeoutScope } from '../errors/TimeoutError.js';
-import { checkObject, millisOrInfinity, refuse, type Schema } from '../validate.js';
+import { checkObject, limitOf, millisOrInfinity, refuse, type Schema } from '../validate.js';
 import type { CallRecord } from './callRecord.js';
-import { invoke, PipelineStage } from './PipelineStage.js';
+import { invoke, PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /**
@@ -57,14 +56,10 @@ export class LlmTimeoutPolicy extends PipelineStage {
     const scope = (given[0] as string).replace(/Ms$/, '') as LlmTimeoutPolicy['scope'];
     const ms = limits[`${scope}Ms`] as number;
     this.scope = scope;
-    this.timeoutMs = ms === Number.POSITIVE_INFINITY ? undefined : ms;
+    this.timeoutMs = limitOf(ms);
   }
 
-  protected run<T>(
-    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  protected run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const { scope, timeoutMs, reporter } = this;
     if (timeoutMs === undefined) return invoke(fn, { signal });

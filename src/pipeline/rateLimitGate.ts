@@ -1,9 +1,8 @@
-import type { IDefaultPolicyContext } from 'cockatiel';
 import type { PolicyEventMap } from '../events.js';
 import { RateLimitGate } from '../rateLimit/RateLimitGate.js';
 import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
 import type { CallRecord } from './callRecord.js';
-import { PipelineStage } from './PipelineStage.js';
+import { PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** Options of {@link rateLimitGate}: {@link RateLimitOptions} and where it reports. */
@@ -31,11 +30,7 @@ export class RateLimitGatePolicy extends PipelineStage {
     });
   }
 
-  protected async run<T>(
-    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  protected async run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
     const { gate } = this;
     await gate.acquire(signal, call.tokens);
     let value: T;

@@ -278,7 +278,7 @@ describe('createPolicy (properties)', () => {
             if (!retry || e.reason.kind === 'aborted') continue;
             if (gateOn && e.reason.kind === 'rate_limit') {
               expect(e.delayMs).toBeLessThanOrEqual(
-                (opts.rateLimit || {}).maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs,
+                opts.rateLimit?.maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs,
               );
               continue;
             }
