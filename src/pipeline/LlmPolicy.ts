@@ -20,6 +20,8 @@ export type PolicyFn<T> = (context: LlmCallContext) => PromiseLike<T> | T;
  * number (1 when no stage numbers attempts).
  */
 export function attemptContext(context: IDefaultPolicyContext, call: CallRecord): LlmCallContext {
+  // A retry or hedging stage has numbered the attempt, and wrap() merged it into the context.
+  if ((context as Partial<LlmCallContext>).attempt !== undefined) return context as LlmCallContext;
   const attempt = callRecordOf(context.signal) ?? call;
   if (attempt.attempt === 0) attempt.attempt = 1;
   return { signal: context.signal, attempt: attempt.attempt };

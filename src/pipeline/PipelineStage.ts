@@ -52,16 +52,12 @@ export abstract class PipelineStage<C extends IDefaultPolicyContext = IDefaultPo
   /** Runs `fn` through the stage, within the call `signal` belongs to (or a new one). */
   execute<T>(fn: (context: C) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
     const record = callRecordOf(signal);
-    if (record !== undefined && signal !== undefined) return this.run(fn, signal, record);
-    return this.owner.run((call) => this.run(fn, call.signal, call), signal, undefined);
+    if (record !== undefined) return this.run(fn, record);
+    return this.owner.run((call) => this.run(fn, call), signal, undefined);
   }
 
-  /** Runs `fn` through the stage for the call `record`; `signal` is the one to pass on. */
-  protected abstract run<T>(
-    fn: (context: C) => PromiseLike<T> | T,
-    signal: AbortSignal,
-    record: CallRecord,
-  ): Promise<T>;
+  /** Runs `fn` through the stage for `call`, passing on `call.signal`. */
+  protected abstract run<T>(fn: StageFn<T, C>, call: CallRecord): Promise<T>;
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejection. */

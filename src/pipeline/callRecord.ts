@@ -19,13 +19,43 @@ export interface Hold {
   readonly until: number;
 }
 
-const records = new WeakMap<AbortSignal, CallRecord>();
+/**
+ * Where a signal keeps the call it belongs to: a symbol-keyed slot on the signal itself, which
+ * lives and dies with it. (A WeakMap from signals to records costs more than the whole pipeline:
+ * the garbage collector treats each of its short-lived entries as an ephemeron.)
+ */
+const RECORD: unique symbol = Symbol('llm-resilience.callRecord');
+
+/** A signal as the registry sees it: with the slot for its call. */
+type Registered = AbortSignal & { [RECORD]?: CallRecord };
+
+/** Makes `signal` lead to `record`. */
+function register(signal: AbortSignal, record: CallRecord): void {
+  (signal as Registered)[RECORD] = record;
+}
+
+/** The last failure classified, for the stages that see only the error (cockatiel's filters). */
+let last: { error: unknown; reason: ErrorClassification } | undefined;
+
+/**
+ * How `error` is classified, computed once for a failed attempt however many stages ask: the last
+ * failure classified is kept, so a stage that sees only the error (the breaker's filter) and the
+ * call's record share one classification.
+ */
+export function classifyOnce(error: unknown): ErrorClassification {
+  if (last !== undefined && last.error === error) return last.reason;
+  const reason = classifyOpenAIError(error);
+  last = { error, reason };
+  return reason;
+}
 
 /**
  * One call through the stages: what they share, found from the signal cockatiel passes between
- * policies ({@link callRecordOf}). The call has a real AbortSignal of its own, aborted with
- * {@link CallRecord.abort} (the caller's abort, the total timeout); stages pass it, or a signal
- * of their own registered for the same call ({@link CallRecord.register}), to the stages inside.
+ * policies ({@link callRecordOf}). The call has a real AbortSignal, {@link CallRecord.signal},
+ * that every stage passes on: it aborts when the call does ({@link CallRecord.abort}: the
+ * caller's abort, the total timeout) or when the attempt under way times out
+ * ({@link CallRecord.abortAttempt}); the next attempt then gets a fresh one, registered for the
+ * same call. One signal serves a call whose attempts do not time out.
  */
 export class CallRecord {
   /** The attempt under way, counting from 1; 0 before the first one. */
@@ -41,7 +71,10 @@ export class CallRecord {
   hold: Hold | undefined = undefined;
   private failure: { error: unknown; reason: ErrorClassification } | undefined = undefined;
   private listeners: AbortListener[] | undefined = undefined;
-  private readonly controller = new AbortController();
+  private controller = new AbortController();
+  /** Whether the attempt under way timed out: the next use of the signal makes a fresh one. */
+  private spent = false;
+  private ended: { reason: unknown } | undefined = undefined;
 
   constructor(
     /** The token cost the caller declared (`execute(fn, { tokens })`). */
@@ -49,27 +82,38 @@ export class CallRecord {
     /** The call a hedge attempt belongs to; the record itself for a call. */
     private readonly root?: CallRecord,
   ) {
-    records.set(this.controller.signal, this);
+    register(this.controller.signal, this);
   }
 
-  /** The call's signal: aborts with the call. */
+  /**
+   * The signal of the call's attempt under way: pass it on to the stages inside and the request.
+   * It aborts with the call, or when the attempt times out.
+   */
   get signal(): AbortSignal {
+    if (this.spent) {
+      this.spent = false;
+      this.controller = new AbortController();
+      register(this.controller.signal, this);
+      if (this.ended !== undefined) this.controller.abort(this.ended.reason);
+    }
     return this.controller.signal;
   }
 
   /** Whether the call was aborted: the caller's abort or the total timeout. */
   get aborted(): boolean {
-    return this.controller.signal.aborted;
+    return this.ended !== undefined;
   }
 
   /** Why the call was aborted. */
   get reason(): unknown {
-    return this.controller.signal.reason;
+    return this.ended?.reason;
   }
 
-  /** Makes `signal` (an attempt's own) lead to this call too. */
-  register(signal: AbortSignal): void {
-    records.set(signal, this);
+  /** Aborts the signal of the attempt under way only (it timed out); the call goes on. */
+  abortAttempt(reason: unknown): void {
+    if (this.spent || this.ended !== undefined) return;
+    this.spent = true;
+    this.controller.abort(reason);
   }
 
   /**
@@ -80,7 +124,7 @@ export class CallRecord {
     if (this.root !== undefined) return this.root.reasonOf(error);
     const { failure } = this;
     if (failure !== undefined && failure.error === error) return failure.reason;
-    const reason = classifyOpenAIError(error);
+    const reason = classifyOnce(error);
     this.failure = { error, reason };
     return reason;
   }
@@ -122,10 +166,11 @@ export class CallRecord {
     if (index >= 0) listeners.splice(index, 1);
   }
 
-  /** Aborts the call's signal with `reason` (once) and calls every abort listener. */
+  /** Aborts the call with `reason` (once): its signal, then every abort listener. */
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.controller.abort(reason);
+    if (this.ended !== undefined) return;
+    this.ended = { reason };
+    if (!this.spent) this.controller.abort(reason);
     const { listeners } = this;
     this.listeners = undefined;
     for (const listener of listeners ?? []) listener();
@@ -134,5 +179,5 @@ export class CallRecord {
 
 /** The call `signal` belongs to, if a stage or policy of this package started one for it. */
 export function callRecordOf(signal: AbortSignal | undefined): CallRecord | undefined {
-  return signal === undefined ? undefined : records.get(signal);
+  return signal === undefined ? undefined : (signal as Registered)[RECORD];
 }

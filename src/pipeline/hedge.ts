@@ -34,11 +34,7 @@ export class LlmHedgePolicy extends PipelineStage<LlmCallContext> {
     this.maxHedges = this.options.maxHedges ?? 1;
   }
 
-  protected run<T>(
-    fn: StageFn<T, LlmCallContext>,
-    _signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  protected run<T>(fn: StageFn<T, LlmCallContext>, call: CallRecord): Promise<T> {
     if (call.aborted) return Promise.reject(call.reason);
     if (call.attempt === 0) call.attempt = 1; // no retry stage numbers the first attempt
     const { delayMs } = this.options;

@@ -7,7 +7,7 @@ import { checkReporting, type ReportingOptions, withoutReporting } from './repor
 interface Queued {
   readonly start: () => void;
   readonly reject: (reason: unknown) => void;
-  readonly signal: AbortSignal;
+  readonly call: CallRecord;
   readonly onAbort: () => void;
 }
 
@@ -33,19 +33,19 @@ export class LlmBulkheadPolicy extends PipelineStage {
     this.options = checkBulkheadOptions({ maxQueued: 0, ...withoutReporting(options) });
   }
 
-  protected run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+  protected run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
+    if (call.aborted) return Promise.reject(call.reason);
     const { maxConcurrent, maxQueued } = this.options;
-    if (this.executing < maxConcurrent) return this.start(fn, signal, call);
+    if (this.executing < maxConcurrent) return this.start(fn, call);
     if (this.queue.length < maxQueued) {
       return new Promise<T>((resolve, reject) => {
         const entry: Queued = {
-          start: () => this.start(fn, signal, call).then(resolve, reject),
+          start: () => this.start(fn, call).then(resolve, reject),
           reject,
-          signal,
+          call,
           onAbort: () => this.leave(entry),
         };
-        signal.addEventListener('abort', entry.onAbort, { once: true });
+        call.onAbort(entry.onAbort);
         this.queue.push(entry);
       });
     }
@@ -55,11 +55,11 @@ export class LlmBulkheadPolicy extends PipelineStage {
     return Promise.reject(new BulkheadRejectedError(maxConcurrent, maxQueued));
   }
 
-  private async start<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
+  private async start<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
     this.executing++;
     let value: T;
     try {
-      value = await fn({ signal });
+      value = await fn({ signal: call.signal });
     } catch (error) {
       this.release();
       throw error;
@@ -74,7 +74,7 @@ export class LlmBulkheadPolicy extends PipelineStage {
     this.executing--;
     const next = this.queue.shift();
     if (next !== undefined) {
-      next.signal.removeEventListener('abort', next.onAbort);
+      next.call.offAbort(next.onAbort);
       next.start();
     }
   };
@@ -82,7 +82,7 @@ export class LlmBulkheadPolicy extends PipelineStage {
   private leave(entry: Queued): void {
     // Still queued: start() removes the listener before the entry leaves the queue.
     this.queue.splice(this.queue.indexOf(entry), 1);
-    entry.reject(entry.signal.reason);
+    entry.reject(entry.call.reason);
   }
 }
 

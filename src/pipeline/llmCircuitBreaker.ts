@@ -1,5 +1,4 @@
 import {
-  BrokenCircuitError,
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
@@ -9,16 +8,15 @@ import {
   type IHalfOpenAfterBackoffContext,
   SamplingBreaker,
 } from 'cockatiel';
-import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
-import { type CallRecord, callRecordOf } from './callRecord.js';
+import { type CallRecord, classifyOnce } from './callRecord.js';
 import {
   type ConsecutiveBreakerOptions,
   checkBreakerOptions,
   type HalfOpenOptions,
   type SamplingBreakerOptions,
 } from './options.js';
-import { invoke, PipelineStage, type StageFn } from './PipelineStage.js';
+import { PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** A circuit breaker's state, as `LlmPolicy.circuitState` reports it. */
@@ -68,8 +66,8 @@ function withDefaults(options: Record<string, unknown>): Record<string, unknown>
  * failures; never 400s, 429s or aborts), with a `ConsecutiveBreaker` or a `SamplingBreaker`. It
  * stays open `halfOpenAfterMs` the first time, twice as long on each consecutive opening up to
  * `maxHalfOpenAfterMs`, and at least as long as the server's wait hint of the failure that
- * opened it. It emits `break`, `halfOpen` and `reset`, and when it refuses an attempt while open,
- * tells the retry stage when it will let a trial call through.
+ * opened it. It emits `break`, `halfOpen` and `reset`, and while open, tells the call's retry
+ * stage when it will let a trial call through.
  */
 export class LlmCircuitBreakerPolicy extends PipelineStage {
   /** The cockatiel policy inside: `isolate()`, `toJSON()`, `onStateChange` and so on. */
@@ -77,8 +75,6 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
   /** When the open breaker lets a trial call through, on the `Date.now()` scale. */
   halfOpenAt = 0;
   private opening: { reason: ErrorClassification; openMs: number } | undefined;
-  /** The call of each failed attempt cockatiel is judging: its filter sees only the error. */
-  private readonly failing = new Map<unknown, CallRecord>();
 
   constructor(options: LlmCircuitBreakerOptions = {}) {
     super(checkReporting('circuitBreaker', options));
@@ -98,14 +94,14 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     ): IBackoff<IHalfOpenAfterBackoffContext> => {
       const { result } = context;
       // Only errors open it: the policy has no result filter.
-      const reason = this.reasonOf('error' in result ? result.error : result.value);
+      const reason = classifyOnce('error' in result ? result.error : result.value);
       const grown = Math.min(first * 2 ** (context.attempt - 1), longest);
       const openMs = Math.max(grown, reason.retryAfterMs ?? 0);
       this.opening = { reason, openMs };
       return { duration: openMs, next: openFor };
     };
     this.policy = circuitBreaker(
-      handleWhen((error) => this.reasonOf(error).breakerFailure),
+      handleWhen((error) => classifyOnce(error).breakerFailure),
       { halfOpenAfter: { next: openFor }, breaker },
     );
     const { reporter } = this;
@@ -126,28 +122,10 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     return STATE_NAMES[this.policy.state];
   }
 
-  protected async run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
-    try {
-      return await this.policy.execute((context) => {
-        // The attempt's own call (a hedge attempt inside has one) is judged when it fails.
-        const attempt = callRecordOf(context.signal) ?? call;
-        return invoke(fn, context).catch((error: unknown) => {
-          this.failing.set(error, attempt);
-          throw error;
-        });
-      }, signal);
-    } catch (error) {
-      this.failing.delete(error);
-      if (error instanceof BrokenCircuitError && this.state === 'open') {
-        call.holdNext('breaker', this.halfOpenAt);
-      }
-      throw error;
-    }
-  }
-
-  /** The classification of a failed attempt, computed once for its call. */
-  private reasonOf(error: unknown): ErrorClassification {
-    return this.failing.get(error)?.reasonOf(error) ?? classifyOpenAIError(error);
+  protected run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
+    // Open, it refuses the attempt (unless it is time for a trial): the retry waits until then.
+    if (this.policy.state === CircuitState.Open) call.holdNext('breaker', this.halfOpenAt);
+    return this.policy.execute(fn, call.signal);
   }
 }
 

@@ -55,11 +55,7 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
     };
   }
 
-  protected async run<T>(
-    fn: StageFn<T, LlmCallContext>,
-    signal: AbortSignal,
-    call: CallRecord,
-  ): Promise<T> {
+  protected async run<T>(fn: StageFn<T, LlmCallContext>, call: CallRecord): Promise<T> {
     let jitter: JitterState | undefined;
     for (let round = 1; ; round++) {
       // One attempt a round, or several with the hedging stage inside: `call.attempt` numbers them.
@@ -67,10 +63,10 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
       call.clearHold();
       const startedAt = Date.now();
       try {
-        return await fn({ signal, attempt: first });
+        return await fn({ signal: call.signal, attempt: first });
       } catch (error) {
         const attempt = call.attempt;
-        if (signal.aborted) throw error;
+        if (call.aborted) throw error;
         const now = Date.now();
         const reason = call.reasonOf(error);
         const { maxRetries, maxRetryAfterMs, shouldRetry } = this.options;
@@ -108,8 +104,8 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
         }
         this.reporter.report('retry', () => ({ attempt, delayMs: waitMs, reason }));
         // The sleep ends at an abort; with no sleep, a `retry` listener may have aborted the call.
-        if (sleeps && waitMs > 0) await sleep(waitMs, signal);
-        else if (signal.aborted) throw signal.reason;
+        if (sleeps && waitMs > 0) await sleep(waitMs, call.signal);
+        else if (call.aborted) throw call.reason;
       }
     }
   }

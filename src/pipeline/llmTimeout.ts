@@ -26,8 +26,8 @@ const LIMITS: Schema = {
 /**
  * A timeout stage ({@link llmTimeout}). `total` bounds the whole call, retries and waits included,
  * and sets the call's deadline (the retry stage reads it to not start a retry it could not
- * finish); `attempt` (or `firstToken`), innermost, bounds each attempt and gives it a signal of
- * its own.
+ * finish); `attempt` (or `firstToken`), innermost, bounds each attempt: when it fires, it
+ * aborts the attempt's signal only, and the next attempt gets a fresh one.
  *
  * When the limit passes, the stage emits `timeout` and aborts the signal it hands on with a
  * `TimeoutError(scope, timeoutMs)`, so the request under way, a backoff sleep or a wait at the
@@ -35,7 +35,7 @@ const LIMITS: Schema = {
  * APIUserAbortError). An attempt rejects at once, whatever the function does with its signal, so
  * the retry stage can go on; the total timeout aborts the call, which its owner rejects at once,
  * and settles itself when the work inside has stopped (for a stream, when the stream has ended).
- * When the call aborts, the stage clears its timer and aborts the attempt's signal.
+ * When the call aborts, the stage clears its timer.
  */
 export class LlmTimeoutPolicy extends PipelineStage {
   /** Which limit this stage enforces. */
@@ -59,40 +59,36 @@ export class LlmTimeoutPolicy extends PipelineStage {
     this.timeoutMs = limitOf(ms);
   }
 
-  protected run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+  protected run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
+    if (call.aborted) return Promise.reject(call.reason);
     const { scope, timeoutMs, reporter } = this;
+    const signal = call.signal;
     if (timeoutMs === undefined) return invoke(fn, { signal });
     const total = scope === 'total';
-    // `total` aborts the call itself; an attempt gets a signal of its own, for the same call.
-    let controller: { readonly signal: AbortSignal; abort(reason: unknown): void } = call;
     if (total) call.deadline = Date.now() + timeoutMs;
-    else {
-      controller = new AbortController();
-      call.register(controller.signal);
-    }
     return new Promise<T>((resolve, reject) => {
       let timedOut: TimeoutError | undefined;
-      // The call aborted (the caller, or the total timeout): its owner has already rejected; stop
-      // the attempt and let it settle, so the bulkhead slot is held until the work has stopped.
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        controller.abort(call.reason); // a no-op for `total`: its controller is the call
-      };
+      // The call aborted (the caller, or the total timeout), and with it the attempt's signal:
+      // its owner has already rejected; let the work inside settle, so the bulkhead slot is
+      // held until it has stopped.
+      const onAbort = (): void => clearTimeout(timer);
       const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
         call.offAbort(onAbort);
         timedOut = new TimeoutError(scope, timeoutMs);
         reporter.report('timeout', () => ({ scope, timeoutMs, attempt: call.attempt }));
-        controller.abort(timedOut);
-        // An attempt ends now, whatever the function does, so that the retry stage can go on.
-        if (!total) reject(timedOut);
+        if (total) call.abort(timedOut);
+        else {
+          call.abortAttempt(timedOut);
+          // An attempt ends now, whatever the function does, so that the retry stage can go on.
+          reject(timedOut);
+        }
       }, timeoutMs);
       call.onAbort(onAbort); // a call's listeners run once
       const settle = (): void => {
         clearTimeout(timer);
         call.offAbort(onAbort);
       };
-      invoke(fn, { signal: controller.signal }).then(
+      invoke(fn, { signal }).then(
         (value) => {
           const hold = total ? call.holdUntil : undefined;
           if (hold === undefined) settle();

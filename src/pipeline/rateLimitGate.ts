@@ -30,12 +30,12 @@ export class RateLimitGatePolicy extends PipelineStage {
     });
   }
 
-  protected async run<T>(fn: StageFn<T>, signal: AbortSignal, call: CallRecord): Promise<T> {
+  protected async run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
     const { gate } = this;
-    await gate.acquire(signal, call.tokens);
+    await gate.acquire(call.signal, call.tokens);
     let value: T;
     try {
-      value = await fn({ signal });
+      value = await fn({ signal: call.signal });
     } catch (error) {
       const reason = call.reasonOf(error);
       if (reason.kind === 'rate_limit') {

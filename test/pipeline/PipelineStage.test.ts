@@ -10,11 +10,10 @@ class Once extends PipelineStage {
   readonly calls: CallRecord[] = [];
   protected run<T>(
     fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal: AbortSignal,
     call: CallRecord,
   ): Promise<T> {
     this.calls.push(call);
-    return invoke(fn, { signal });
+    return invoke(fn, { signal: call.signal });
   }
 }
 

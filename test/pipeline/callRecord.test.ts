@@ -26,15 +26,31 @@ describe('CallRecord', () => {
     call.offAbort(b); // after the abort: nothing happens
   });
 
-  it('is found from its signal and from the signals registered for it, not from others', () => {
+  it('is found from its signals, not from others', () => {
     const call = new CallRecord(3);
     expect(callRecordOf(call.signal)).toBe(call);
-    const attempt = new AbortController().signal;
-    expect(callRecordOf(attempt)).toBeUndefined();
-    call.register(attempt);
-    expect(callRecordOf(attempt)).toBe(call);
+    expect(callRecordOf(new AbortController().signal)).toBeUndefined();
     expect(callRecordOf(undefined)).toBeUndefined();
     expect(call.tokens).toBe(3);
+  });
+
+  it('after an attempt timed out, gives the next attempt a fresh signal of the same call', () => {
+    const call = new CallRecord(undefined);
+    const first = call.signal;
+    expect(call.signal).toBe(first);
+    call.abortAttempt('slow');
+    call.abortAttempt('again');
+    expect(first.reason).toBe('slow');
+    expect(call.aborted).toBe(false);
+    const second = call.signal;
+    expect(second).not.toBe(first);
+    expect(second.aborted).toBe(false);
+    expect(callRecordOf(second)).toBe(call);
+    call.abortAttempt('slow');
+    call.abort('stop');
+    expect(call.signal.reason).toBe('stop');
+    call.abortAttempt('late');
+    expect(call.signal.reason).toBe('stop');
   });
 
   it('classifies a failed attempt once, and again for a new failure', () => {
