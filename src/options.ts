@@ -1,3 +1,4 @@
+import { breakerKind } from './breakerKind.js';
 import { describeValue } from './describeValue.js';
 import type { ErrorClassification } from './errors/ErrorClassification.js';
 import { type RateLimitOptions, validateRateLimitOptions } from './rateLimit/rateLimitOptions.js';
@@ -219,15 +220,7 @@ export function checkOrder(
 
 function checkBreaker(value: unknown): void {
   if (!isPlainObject(value)) fail('circuitBreaker', 'an object or false', value);
-  const consecutive = value.consecutiveFailures !== undefined;
-  const sampling = ['failureRatio', 'minimumCalls', 'samplingMs'].some(
-    (key) => value[key] !== undefined,
-  );
-  if (consecutive && sampling) {
-    throw new TypeError(
-      `circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got ${value.consecutiveFailures}`,
-    );
-  }
+  const sampling = breakerKind(value) === 'sampling';
   const options = checkStage('circuitBreaker', value, sampling ? SAMPLING : CONSECUTIVE);
   if (options.maxHalfOpenAfterMs !== undefined) {
     checkOrder(
