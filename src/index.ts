@@ -9,7 +9,13 @@ export type { LlmCallContext } from './callState.js';
 export { createPolicy, type ExecuteOptions, LlmPolicy, type PolicyFn } from './createPolicy.js';
 export * from './errors/index.js';
 export * from './events.js';
-export { EVENT_LOG_LEVELS, type EventLogger, logEvents } from './logEvents.js';
+export {
+  EVENT_LOG_LEVELS,
+  type EventLogFormat,
+  type EventLogger,
+  type LogEventsOptions,
+  logEvents,
+} from './logEvents.js';
 export {
   mergePolicyOptions,
   type PartialStage,
