@@ -21,6 +21,7 @@ import { RateLimitGate } from './rateLimitGate.js';
 import { RateLimitStage } from './rateLimitStage.js';
 import { RetryStage } from './retryStage.js';
 import { isAbortSignal } from './signals.js';
+import { refuseStreams } from './stream/refuseStreams.js';
 import { TimeoutStage } from './timeoutStage.js';
 
 /** The second argument of `execute` in its object form. */
@@ -174,7 +175,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
       this.failed(call, startedAt, signal.reason);
       return Promise.reject(signal.reason);
     }
-    const run = this.adapt(fn, call);
+    const run = this.adapt(refuseStreams(fn), call);
     if (signal === undefined && !this.abortable) {
       return this.pipeline.execute(run, call.signal).then(
         (value) => {

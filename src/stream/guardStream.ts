@@ -3,6 +3,7 @@ import type { StreamOutcome } from '../events.js';
 import { millisOrInfinity } from '../options.js';
 import { AnswerEndWatch } from './AnswerEndWatch.js';
 import { isFirstOutput } from './isFirstOutput.js';
+import { notAStreamError } from './notAStreamError.js';
 import { raceSignal } from './raceSignal.js';
 import { StreamEndedEarlyError } from './StreamEndedEarlyError.js';
 import { StreamInterruptedError } from './StreamInterruptedError.js';
@@ -231,7 +232,7 @@ export async function guardStream<T>(
     isFirstToken = isFirstOutput,
   } = options;
   if (typeof (source as Partial<AsyncIterable<T>> | null)?.[Symbol.asyncIterator] !== 'function') {
-    throw new TypeError(`source must be an AsyncIterable, got ${describeValue(source)}`);
+    throw notAStreamError(source);
   }
   const idleProblem = idleMs === undefined ? undefined : millisOrInfinity(1)(idleMs);
   if (idleProblem !== undefined) {
