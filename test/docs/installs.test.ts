@@ -2,18 +2,11 @@
 // and its peer dependency openai (getting-started.md installs both), is one the page tells the
 // reader to install: a package manager that isolates dependencies (pnpm, Yarn PnP) lets an app
 // import only what its own package.json lists, even a dependency of llm-resilience.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { pages, root } from '../support/docPages.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const pages = [
-  'README.md',
-  ...readdirSync(join(root, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
 const PROVIDED = /^(llm-resilience(\/.*)?|openai|node:.*)$/;
 
 /** The packages a page's code imports: `from 'name'` or `from 'name/sub'`, scoped or not. */

@@ -1,74 +1,65 @@
-import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createChatPolicy } from '../../policies/chat.js';
 import { createStreamPolicy } from '../../policies/stream.js';
 import { createPolicy } from '../../src/createPolicy.js';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
+import { replies } from '../../src/testing/index.js';
+import { useFakeOpenAI } from '../support/fakeServer.js';
 import { recordEvents } from '../support/pipeline.js';
 
-let server: FakeOpenAI;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-  client = new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL, maxRetries: 0 });
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const fake = useFakeOpenAI();
 
 const FAST = { retry: { initialDelayMs: 10, maxDelayMs: 20 } };
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
 describe('a finished answer under streamPolicy (no `stream: true`)', () => {
   it('fails at once, naming a chat completion and the missing flag, without a retry', async () => {
-    server.setScript(replies.ok());
+    fake.server.setScript(replies.ok());
     const call = createStreamPolicy(FAST).execute(
       ({ signal }) =>
-        client.chat.completions.create({ model: 'gpt-test', messages }, { signal }) as never,
+        fake.client.chat.completions.create({ model: 'gpt-test', messages }, { signal }) as never,
     );
     await expect(call).rejects.toThrow(
       new TypeError('got a chat completion, not a stream: did you forget `stream: true`?'),
     );
-    expect(server.requests).toHaveLength(1);
+    expect(fake.server.requests).toHaveLength(1);
   });
 
   it('names a Responses API response the same way', async () => {
-    server.setScript(replies.ok());
+    fake.server.setScript(replies.ok());
     const call = createStreamPolicy(FAST).execute(
       ({ signal }) =>
-        client.responses.create({ model: 'gpt-test', input: 'hi' }, { signal }) as never,
+        fake.client.responses.create({ model: 'gpt-test', input: 'hi' }, { signal }) as never,
     );
     await expect(call).rejects.toThrow(
       new TypeError('got a Responses API response, not a stream: did you forget `stream: true`?'),
     );
-    expect(server.requests).toHaveLength(1);
+    expect(fake.server.requests).toHaveLength(1);
   });
 });
 
 describe('a stream under a policy that is not a stream policy', () => {
   it('is refused, pointing to streamPolicy: not retried, the connection closed', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], stallAfter: 1 }));
+    fake.server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], stallAfter: 1 }));
     const policy = createChatPolicy(FAST);
     const events = recordEvents(policy);
     const call = policy.execute(({ signal }) =>
-      client.chat.completions.create({ model: 'gpt-test', messages, stream: true }, { signal }),
+      fake.client.chat.completions.create(
+        { model: 'gpt-test', messages, stream: true },
+        { signal },
+      ),
     );
     await expect(call).rejects.toThrow(/^got a stream, .*streamPolicy\.execute/);
     await expect(call).rejects.toBeInstanceOf(TypeError);
-    expect(server.requests).toHaveLength(1);
-    await vi.waitFor(() => expect(server.requests[0]?.clientClosed).toBe(true));
+    expect(fake.server.requests).toHaveLength(1);
+    await vi.waitFor(() => expect(fake.server.requests[0]?.clientClosed).toBe(true));
     expect(events.map(([name]) => name)).toEqual(['giveUp', 'failure']);
     expect(policy.circuitState).toBe('closed');
   });
 
   it('is refused by any policy, for a Responses API stream too', async () => {
-    server.setScript(replies.stream({ chunks: ['a'] }));
+    fake.server.setScript(replies.stream({ chunks: ['a'] }));
     const call = createPolicy().execute(({ signal }) =>
-      client.responses.create({ model: 'gpt-test', input: 'hi', stream: true }, { signal }),
+      fake.client.responses.create({ model: 'gpt-test', input: 'hi', stream: true }, { signal }),
     );
     await expect(call).rejects.toThrow(/^got a stream, .*streamPolicy\.execute/);
   });
