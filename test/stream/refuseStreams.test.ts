@@ -61,6 +61,20 @@ describe('refuseStreams', () => {
     expect(returned).toHaveBeenCalledTimes(1);
   });
 
+  it('swallows a rejected cancel(): the refusal is the only error', async () => {
+    let cancels = 0;
+    // Not a vi.fn: a mock handles the promises it returns, which would hide an unhandled one.
+    const cancel = () => {
+      cancels += 1;
+      return Promise.reject(new Error('already closed'));
+    };
+    const stream = { getReader: () => {}, cancel, [Symbol.asyncIterator]: generate };
+    expect(() => refuseStreams(() => stream)(context)).toThrow(/^got a stream/);
+    expect(cancels).toBe(1);
+    // An unhandled rejection would fail the run (test/setup/unhandled.ts).
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
   it('refuses even when closing the stream throws', () => {
     const stream = {
       getReader: () => {},
