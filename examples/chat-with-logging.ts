@@ -19,8 +19,12 @@ const { client, fake, close } = await openTarget(
   ),
 );
 
-// console has pino's call shape, `logger.warn(obj, msg)`: warnings and errors go to stderr,
-// info and debug (a success) to stdout. With pino instead (not installed here):
+// The console gets one line per event, the message first and then the key fields, e.g.
+//
+//   llm-resilience chat: retry attempt=1 delayMs=300 kind=rate_limit status=429 ... - Rate limit...
+//
+// warnings and errors on stderr, info and debug (a success) on stdout. With pino instead (not
+// installed here):
 //
 //   import pino from 'pino';
 //   const stopLogging = logEvents(chatPolicy, pino({ level: 'debug' }));

@@ -5,7 +5,13 @@
 
 export * from './errors/index.js';
 export * from './events.js';
-export { EVENT_LOG_LEVELS, type EventLogger, logEvents } from './logEvents.js';
+export {
+  EVENT_LOG_LEVELS,
+  type EventLogFormat,
+  type EventLogger,
+  type LogEventsOptions,
+  logEvents,
+} from './logEvents.js';
 export * from './pipeline/index.js';
 export * from './policies/index.js';
 export {

@@ -1,3 +1,5 @@
+import { Console } from 'node:console';
+import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import type { PolicyEventName } from '../src/events.js';
 import { EVENT_LOG_LEVELS, logEvents } from '../src/logEvents.js';
@@ -69,16 +71,94 @@ describe('logEvents', () => {
     }
   });
 
-  it('works with console', () => {
+  it('gives the console one readable line per event: the message, then the key fields', () => {
     const policy = createPolicy({ name: 'c' });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const unsubscribe = logEvents(policy, console);
     policy.events.emit('halfOpen', { policy: 'c' });
-    expect(warn).toHaveBeenCalledWith(
-      { event: 'halfOpen', policy: 'c' },
-      'llm-resilience c: halfOpen',
-    );
+    const reason = {
+      kind: 'rate_limit' as const,
+      retryable: true,
+      breakerFailure: false,
+      status: 429,
+      code: 'rate_limit_exceeded',
+      retryAfterMs: 300,
+      requestId: 'req_1',
+      message: 'Rate limit reached',
+    };
+    policy.events.emit('retry', { policy: 'c', attempt: 1, delayMs: 300, reason });
+    policy.events.emit('bulkheadReject', { policy: 'c', executing: 2, queued: 0 });
+    expect(warn.mock.calls).toEqual([
+      ['llm-resilience c: halfOpen'],
+      [
+        'llm-resilience c: retry attempt=1 delayMs=300 kind=rate_limit status=429 code=rate_limit_exceeded retryAfterMs=300 requestId=req_1 - Rate limit reached',
+      ],
+    ]);
+    expect(error.mock.calls).toEqual([['llm-resilience c: bulkheadReject executing=2 queued=0']]);
     unsubscribe();
     warn.mockRestore();
+    error.mockRestore();
+  });
+
+  it('gives an instance of the Console class lines too, and quotes a value with spaces', () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const own = new Console({ stdout: stream, stderr: stream });
+    const policy = createPolicy({ name: 'chat:gpt 4o' });
+    logEvents(policy, own);
+    policy.events.emit('giveUp', {
+      policy: 'chat:gpt 4o',
+      attempts: 2,
+      why: 'max_retries',
+      reason: {
+        kind: 'server',
+        retryable: true,
+        breakerFailure: true,
+        code: 'a b',
+        message: '',
+      },
+    });
+    expect(lines).toEqual([
+      'llm-resilience chat:gpt 4o: giveUp attempts=2 why=max_retries kind=server code="a b"\n',
+    ]);
+  });
+
+  it("keeps (obj, msg) for the console when told format 'object', and lines for any logger with 'line'", () => {
+    const policy = createPolicy({ name: 'c' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const stop = logEvents(policy, console, { format: 'object' });
+    const logger = fakeLogger();
+    logEvents(policy, logger, { format: 'line' });
+    policy.events.emit('timeout', { policy: 'c', scope: 'attempt', timeoutMs: 5, attempt: 1 });
+    expect(warn).toHaveBeenCalledWith(
+      { event: 'timeout', policy: 'c', scope: 'attempt', timeoutMs: 5, attempt: 1 },
+      'llm-resilience c: timeout',
+    );
+    expect(logger.warn).toHaveBeenCalledWith(
+      'llm-resilience c: timeout scope=attempt timeoutMs=5 attempt=1',
+    );
+    stop();
+    warn.mockRestore();
+  });
+
+  it('throws a TypeError for a logger without a level method or a bad format', () => {
+    const policy = createPolicy({ name: 'c' });
+    const { warn: _warn, ...noWarn } = fakeLogger();
+    expect(() => logEvents(policy, noWarn as never)).toThrow(
+      new TypeError('logger.warn must be a function, got undefined'),
+    );
+    expect(() => logEvents(policy, undefined as never)).toThrow(
+      new TypeError('logger.debug must be a function, got undefined'),
+    );
+    expect(() => logEvents(policy, fakeLogger(), { format: 'json' as never })).toThrow(
+      new TypeError(`format must be 'line' or 'object', got "json"`),
+    );
+    expect(policy.events.listenerCount('retry')).toBe(0);
   });
 });

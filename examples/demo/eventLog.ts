@@ -52,10 +52,22 @@ function reason(r: ErrorClassification | undefined): string {
   return parts.join(' ');
 }
 
+/**
+ * Whether a `retry` event is a wait on the open circuit breaker: the attempt was refused by the
+ * breaker (cockatiel's `BrokenCircuitError`), nothing was sent, and the next one goes when the
+ * breaker half-opens.
+ */
+export function isBreakerWait(e: PolicyEvent<'retry'>): boolean {
+  return e.reason.message.startsWith('BrokenCircuitError');
+}
+
 function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): string {
   const f = e as unknown as Record<string, unknown>;
   switch (name) {
     case 'retry':
+      if (isBreakerWait(e as PolicyEvent<'retry'>)) {
+        return `circuit open, nothing sent: attempt ${f.attempt} waits ${f.delayMs} ms for the half-open trial`;
+      }
       return `attempt ${f.attempt} failed (${reason(f.reason as ErrorClassification)}), retrying in ${f.delayMs} ms`;
     case 'hedge':
       return `attempt still unanswered after ${f.delayMs} ms: attempt ${f.attempt} started beside it`;
@@ -88,7 +100,10 @@ function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): strin
 
 /** Counts of what the events told, for the summary table. */
 export interface Tally {
+  /** Retries of attempts that reached the server and failed. */
   retries: number;
+  /** Waits on the open circuit breaker: the refused attempt sent nothing. */
+  breakerWaits: number;
   breaker: string[];
   events: Partial<Record<PolicyEventName, number>>;
   /** Events counted but not printed one by one (a storm has hundreds of them). */
@@ -100,11 +115,20 @@ export interface Tally {
  * tally, filled as events arrive.
  */
 export function watch(events: PolicyEvents): Tally {
-  const tally: Tally = { retries: 0, breaker: [], events: {}, quiet: new Set(['success']) };
+  const tally: Tally = {
+    retries: 0,
+    breakerWaits: 0,
+    breaker: [],
+    events: {},
+    quiet: new Set(['success']),
+  };
   for (const name of Object.keys(EVENT_LOG_LEVELS) as PolicyEventName[]) {
     events.on(name, (e: PolicyEvent<PolicyEventName>) => {
       tally.events[name] = (tally.events[name] ?? 0) + 1;
-      if (name === 'retry') tally.retries += 1;
+      if (name === 'retry') {
+        if (isBreakerWait(e as PolicyEvent<'retry'>)) tally.breakerWaits += 1;
+        else tally.retries += 1;
+      }
       if (name === 'break' || name === 'halfOpen' || name === 'reset') tally.breaker.push(name);
       if (tally.quiet.has(name)) return;
       const level = EVENT_LOG_LEVELS[name];

@@ -60,6 +60,10 @@ async function story(): Promise<void> {
 
   chapter('2. An outage: 503 overloaded for 2.5 s, one call every 100 ms');
   say('The breaker opens after 5 failures: calls wait instead of hammering the server.');
+  say(
+    "This demo shortens the breaker's open time to 800 ms so the story fits in seconds " +
+      '(the chat preset opens for 1 s, doubling up to 60 s while the outage lasts).',
+  );
   server.setScript(schedules.failFor(2_500, replies.overloaded()));
   results.push(
     await runCalls('503 outage', server, chatTally, 40, 100, () =>

@@ -9,7 +9,10 @@ export interface ChapterResult {
   title: string;
   calls: number;
   requests: number;
+  /** Retries of attempts that reached the server and failed. */
   retries: number;
+  /** Waits on the open circuit breaker (the refused attempt sent nothing). */
+  breakerWaits: number;
   breaker: string[];
   outcomes: Record<string, number>;
   seconds: number;
@@ -17,8 +20,8 @@ export interface ChapterResult {
 
 /**
  * Runs `calls` calls of `call`, one every `everyMs` (0: all at once), waits for all to settle,
- * and returns what happened: outcomes by kind, requests the server saw, retries and breaker
- * transitions counted from the events.
+ * and returns what happened: outcomes by kind, requests the server saw, retries, waits on the
+ * open breaker and breaker transitions counted from the events.
  */
 export async function runCalls(
   title: string,
@@ -31,6 +34,7 @@ export async function runCalls(
   const startedAt = Date.now();
   const requestsBefore = server.requests.length;
   const retriesBefore = tally.retries;
+  const waitsBefore = tally.breakerWaits;
   const breakerBefore = tally.breaker.length;
   const outcomes: Record<string, number> = {};
   const pending: Promise<void>[] = [];
@@ -58,6 +62,7 @@ export async function runCalls(
     calls,
     requests: server.requests.length - requestsBefore,
     retries: tally.retries - retriesBefore,
+    breakerWaits: tally.breakerWaits - waitsBefore,
     breaker: tally.breaker.slice(breakerBefore),
     outcomes,
     seconds: (Date.now() - startedAt) / 1000,
@@ -83,12 +88,22 @@ function compressTransitions(transitions: string[]): string {
 
 /** Prints the closing table. */
 export function printSummary(results: ChapterResult[]): void {
-  const header = ['chapter', 'calls', 'requests', 'retries', 'breaker', 'outcomes', 'time'];
+  const header = [
+    'chapter',
+    'calls',
+    'requests',
+    'retries',
+    'breaker waits',
+    'breaker',
+    'outcomes',
+    'time',
+  ];
   const rows = results.map((r) => [
     r.title,
     String(r.calls),
     String(r.requests),
     String(r.retries),
+    String(r.breakerWaits),
     compressTransitions(r.breaker),
     Object.entries(r.outcomes)
       .map(([k, n]) => `${k} ${n}`)
@@ -102,4 +117,10 @@ export function printSummary(results: ChapterResult[]): void {
   console.log(`\n${pc.bold('Summary')}`);
   console.log(pc.bold(line(header)));
   for (const row of rows) console.log(line(row));
+  console.log(
+    pc.dim(
+      'retries: failed requests sent again; breaker waits: attempts the open breaker held back ' +
+        '(nothing sent) until its half-open trial',
+    ),
+  );
 }

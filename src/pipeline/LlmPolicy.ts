@@ -1,5 +1,6 @@
 import type { CircuitBreakerPolicy, IDefaultPolicyContext, IPolicy } from 'cockatiel';
 import type { PolicyEvents } from '../events.js';
+import { refuseStreams } from '../stream/refuseStreams.js';
 import { limitOf } from '../validate.js';
 import { buildPipeline } from './buildPipeline.js';
 import { CallOwner } from './CallOwner.js';
@@ -84,8 +85,10 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
    */
   execute<T>(fn: PolicyFn<T>, signalOrOptions?: AbortSignal | ExecuteOptions): Promise<T> {
     const { signal, tokens } = executeArgs(fn, signalOrOptions);
+    const guarded = refuseStreams(fn);
     return this.owner.run(
-      (call) => this.pipeline.execute((context) => fn(attemptContext(context, call)), call.signal),
+      (call) =>
+        this.pipeline.execute((context) => guarded(attemptContext(context, call)), call.signal),
       signal,
       tokens,
     );

@@ -13,6 +13,7 @@ import {
   ratio,
   type Schema,
 } from '../validate.js';
+import { breakerKind } from './breakerKind.js';
 
 export { MAX_TIMER_MS } from '../validate.js';
 
@@ -182,16 +183,7 @@ export function checkTimeoutOptions(value: unknown): TimeoutOptions {
 /** Checks the circuit breaker's options (a TypeError names a bad one) and returns them. */
 export function checkBreakerOptions(value: unknown): CircuitBreakerOptions {
   if (!isPlainObject(value)) checkStage('circuitBreaker', value, CONSECUTIVE);
-  const record = value as Record<string, unknown>;
-  const consecutive = record.consecutiveFailures !== undefined;
-  const sampling = ['failureRatio', 'minimumCalls', 'samplingMs'].some(
-    (key) => record[key] !== undefined,
-  );
-  if (consecutive && sampling) {
-    throw new TypeError(
-      `circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got ${record.consecutiveFailures}`,
-    );
-  }
+  const sampling = breakerKind(value as Record<string, unknown>) === 'sampling';
   const options = checkStage('circuitBreaker', value, sampling ? SAMPLING : CONSECUTIVE);
   if (options.maxHalfOpenAfterMs !== undefined) {
     checkOrder(

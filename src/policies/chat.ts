@@ -1,6 +1,7 @@
 import { createPolicy, type LlmPolicy } from '../pipeline/LlmPolicy.js';
 import type { PolicyOptions } from '../pipeline/options.js';
 import { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
+import { processWide } from './processWide.js';
 
 /**
  * The chat preset's options (docs/policies.md gives the reason for each): 4 retries with
@@ -51,7 +52,8 @@ export function createChatPolicy(overrides: PolicyOverrides = {}): LlmPolicy {
 
 /**
  * The process-wide chat policy, {@link CHAT_POLICY_DEFAULTS}: every chat call through it shares
- * one breaker, one bulkhead and one rate-limit gate.
+ * one breaker, one bulkhead and one rate-limit gate. One instance per process, even when both
+ * the ESM and the CommonJS build of the package are loaded (it is kept on `globalThis`).
  *
  * @example
  * ```ts
@@ -68,4 +70,4 @@ export function createChatPolicy(overrides: PolicyOverrides = {}): LlmPolicy {
  * console.log(completion.choices[0]?.message.content);
  * ```
  */
-export const chatPolicy: LlmPolicy = createChatPolicy();
+export const chatPolicy: LlmPolicy = processWide('chatPolicy', () => createChatPolicy());

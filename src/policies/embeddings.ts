@@ -1,6 +1,7 @@
 import { createPolicy, type LlmPolicy } from '../pipeline/LlmPolicy.js';
 import type { PolicyOptions } from '../pipeline/options.js';
 import { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
+import { processWide } from './processWide.js';
 
 /**
  * The embeddings preset's options (docs/policies.md gives the reason for each): embedding calls
@@ -39,7 +40,8 @@ export function createEmbeddingsPolicy(overrides: PolicyOverrides = {}): LlmPoli
 
 /**
  * The process-wide embeddings policy, {@link EMBEDDINGS_POLICY_DEFAULTS}: every embeddings call
- * through it shares one breaker, one bulkhead and one rate-limit gate.
+ * through it shares one breaker, one bulkhead and one rate-limit gate. One instance per
+ * process, even when both the ESM and the CommonJS build of the package are loaded.
  *
  * @example
  * ```ts
@@ -62,4 +64,6 @@ export function createEmbeddingsPolicy(overrides: PolicyOverrides = {}): LlmPoli
  * );
  * ```
  */
-export const embeddingsPolicy: LlmPolicy = createEmbeddingsPolicy();
+export const embeddingsPolicy: LlmPolicy = processWide('embeddingsPolicy', () =>
+  createEmbeddingsPolicy(),
+);

@@ -1,3 +1,4 @@
+import { BREAKER_KIND_FIELDS, breakerKind } from '../pipeline/breakerKind.js';
 import type { PolicyOptions } from '../pipeline/options.js';
 import { isPlainObject, refuse } from '../validate.js';
 
@@ -19,24 +20,17 @@ export type PolicyOverrides<O extends object = PolicyOptions> = {
   [K in keyof O]?: PartialStage<Exclude<O[K], undefined>>;
 };
 
-/** Options of one stage that exclude each other: naming one drops the preset's others. */
-const ALTERNATIVES: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  circuitBreaker: [['consecutiveFailures'], ['failureRatio', 'minimumCalls', 'samplingMs']],
-};
-
 function mergeStage(
   key: string,
   base: Record<string, unknown>,
   override: Record<string, unknown>,
 ): Record<string, unknown> {
   const merged = { ...base, ...override };
-  const groups = ALTERNATIVES[key] ?? [];
-  const chosen = groups.find((group) => group.some((name) => override[name] !== undefined));
-  if (chosen === undefined) return merged;
-  for (const group of groups) {
-    if (group === chosen) continue;
-    for (const name of group) delete merged[name];
-  }
+  if (key !== 'circuitBreaker') return merged;
+  const kind = breakerKind(override);
+  if (kind === undefined) return merged;
+  const other = BREAKER_KIND_FIELDS[kind === 'consecutive' ? 'sampling' : 'consecutive'];
+  for (const name of other) delete merged[name];
   return merged;
 }
 
@@ -44,8 +38,9 @@ function mergeStage(
  * Merges `overrides` onto a preset's `defaults`, stage by stage: a stage given as an object keeps
  * the preset's other fields of that stage, `false` turns the stage off, and any other option
  * replaces the preset's. Naming a circuit breaker of the other kind (`consecutiveFailures`, or
- * `failureRatio` / `minimumCalls` / `samplingMs`) drops the preset's breaker kind. The result is
- * not validated here; `createPolicy` does that (so unknown or bad overrides throw there).
+ * `failureRatio` / `minimumCalls` / `samplingMs`) drops the preset's breaker kind; naming fields
+ * of both kinds throws the TypeError `createPolicy` throws for them. The rest is not validated
+ * here; `createPolicy` does that (so unknown or bad overrides throw there).
  */
 export function mergePolicyOptions<O extends object>(
   defaults: O,

@@ -2,6 +2,7 @@ import { LlmStreamPolicy } from '../stream/LlmStreamPolicy.js';
 import type { StreamPolicyOptions } from '../stream/streamPolicyOptions.js';
 import { CHAT_POLICY_DEFAULTS } from './chat.js';
 import { mergePolicyOptions, type PolicyOverrides } from './mergePolicyOptions.js';
+import { processWide } from './processWide.js';
 
 const { name: _chatName, timeout: _chatTimeout, ...chatStages } = CHAT_POLICY_DEFAULTS;
 
@@ -40,7 +41,8 @@ export function createStreamPolicy(
 
 /**
  * The process-wide stream policy, {@link STREAM_POLICY_DEFAULTS}: every streamed call through it
- * shares one breaker, one bulkhead and one rate-limit gate.
+ * shares one breaker, one bulkhead and one rate-limit gate. One instance per
+ * process, even when both the ESM and the CommonJS build of the package are loaded.
  *
  * @example
  * ```ts
@@ -60,4 +62,6 @@ export function createStreamPolicy(
  * for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
  * ```
  */
-export const streamPolicy: LlmStreamPolicy = createStreamPolicy();
+export const streamPolicy: LlmStreamPolicy = processWide('streamPolicy', () =>
+  createStreamPolicy(),
+);

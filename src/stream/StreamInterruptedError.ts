@@ -1,3 +1,5 @@
+import { safeText } from '../errors/safeText.js';
+
 /**
  * Thrown by a guarded stream (see {@link guardStream}) that stopped before it finished, after
  * its first chunk was delivered: it stalled for longer than `idleMs`, the connection dropped, the
@@ -21,10 +23,17 @@ export class StreamInterruptedError extends Error {
   }
 }
 
-/** The cause's error name only: a message could quote the request or the caller's own reason. */
+/** The longest part of the cause's message quoted in {@link StreamInterruptedError}'s message. */
+const MAX_CAUSE_LENGTH = 200;
+
+/**
+ * An Error cause as `Name: message` (a timeout by its message alone), the message cut to 200
+ * characters with control characters and API keys removed by `safeText`; any other cause (a
+ * reason the caller chose) by its type only.
+ */
 function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    return cause.name === 'TimeoutError' ? cause.message : cause.name;
-  }
-  return typeof cause;
+  if (!(cause instanceof Error)) return typeof cause;
+  if (cause.name === 'TimeoutError') return cause.message;
+  const message = safeText(String(cause.message), MAX_CAUSE_LENGTH);
+  return message === '' ? cause.name : `${cause.name}: ${message}`;
 }

@@ -1,7 +1,8 @@
 import type { StreamOutcome } from '../events.js';
-import { checkValue, limitOf, millisOrInfinity, refuse } from '../validate.js';
+import { checkValue, limitOf, millisOrInfinity } from '../validate.js';
 import { AnswerEndWatch } from './AnswerEndWatch.js';
 import { isFirstOutput } from './isFirstOutput.js';
+import { notAStreamError } from './notAStreamError.js';
 import { raceSignal } from './raceSignal.js';
 import { StreamEndedEarlyError } from './StreamEndedEarlyError.js';
 import { StreamInterruptedError } from './StreamInterruptedError.js';
@@ -230,7 +231,7 @@ export async function guardStream<T>(
     isFirstToken = isFirstOutput,
   } = options;
   if (typeof (source as Partial<AsyncIterable<T>> | null)?.[Symbol.asyncIterator] !== 'function') {
-    refuse('source', 'an AsyncIterable', source);
+    throw notAStreamError(source);
   }
   if (idleMs !== undefined) checkValue('idleMs', idleMs, millisOrInfinity(1));
   const startedAt = Date.now();

@@ -20,7 +20,7 @@ function summaryRows(stdout: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of lines) {
     const cells = line.trim().split(/ {2,}/);
-    if (cells.length >= 7 && cells[0]) rows.set(cells[0], cells);
+    if (cells.length >= 8 && cells[0]) rows.set(cells[0], cells);
   }
   return rows;
 }
@@ -33,22 +33,31 @@ describe('npm run demo', () => {
     // Plain output when not on a TTY (NO_COLOR here): no escape codes.
     expect(stdout).not.toMatch(/\[\d+m/);
     const rows = summaryRows(stdout);
-    // [chapter, calls, requests, retries, breaker, outcomes, time]
+    // [chapter, calls, requests, retries, breaker waits, breaker, outcomes, time]
+    expect([...rows.keys()]).toHaveLength(5);
+    for (const [, calls, requests, retries] of rows.values()) {
+      // Each call sends one request and each retry one more; a wait on the open breaker sends none.
+      expect(Number(requests)).toBe(Number(calls) + Number(retries));
+    }
+    expect(stdout).toContain('breaker waits: attempts the open breaker held back (nothing sent)');
     const storm = rows.get('rate-limit storm');
-    expect(storm?.[5]).toBe('ok 60');
+    expect(storm?.[6]).toBe('ok 60');
     expect(Number(storm?.[2])).toBeLessThanOrEqual(120); // the gate wastes at most the first wave
     expect(stdout).toContain('chat.rateLimited');
     const outage = rows.get('503 outage');
-    expect(outage?.[5]).toBe('ok 40');
-    expect(outage?.[4]).toMatch(/^open > half-open > .*closed$/);
+    expect(outage?.[6]).toBe('ok 40');
+    expect(outage?.[5]).toMatch(/^open > half-open > .*closed$/);
+    expect(Number(outage?.[4])).toBeGreaterThan(0); // calls held back by the open breaker
+    expect(stdout).toContain("This demo shortens the breaker's open time to 800 ms");
+    expect(stdout).toContain('the chat preset opens for 1 s');
     expect(Number(outage?.[2])).toBeLessThan(60); // the open breaker kept calls off the server
     expect(rows.get('hanging request')?.slice(1, 4)).toEqual(['1', '2', '1']);
     expect(stdout).toContain('chat.timeout  attempt timeout after 1000 ms');
     const quota = rows.get('insufficient quota');
     expect(quota?.slice(1, 4)).toEqual(['1', '1', '0']);
-    expect(quota?.[5]).toBe('quota 1');
+    expect(quota?.[6]).toBe('quota 1');
     const stalled = rows.get('stalled stream');
-    expect(stalled?.[5]).toBe('timeout 1');
+    expect(stalled?.[6]).toBe('timeout 1');
     expect(stdout).toContain('stream interrupted after 8 chunk(s)');
     // No secret or prompt content in the log.
     expect(stdout).not.toContain('sk-demo');

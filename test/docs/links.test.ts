@@ -1,18 +1,10 @@
 // Every relative link in docs/*.md (and README.md) points to a file that exists and, with a
 // #fragment into a markdown page, to a heading of that page (GitHub's anchor rules), so that
 // renaming a page or a heading cannot leave the documentation with dead links.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const pages = [
-  'README.md',
-  ...readdirSync(join(root, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
+import { pages, root } from '../support/docPages.js';
 
 /** The text outside fenced code blocks, where `[a](b)` is code, not a link. */
 const prose = (markdown: string) => markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '');

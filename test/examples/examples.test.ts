@@ -46,7 +46,10 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     expect(stdout).toMatch(/^answer: Retries are cheap when they are paced\.$/m);
     expect(stdout).toMatch(/^requests that reached the server: 3$/m);
     expect(stderr).toContain('llm-resilience chat: rateLimited');
-    expect(stderr.match(/llm-resilience chat: retry$/gm)).toHaveLength(2);
+    // One line per event: the message, then the key fields.
+    expect(
+      stderr.match(/^llm-resilience chat: retry attempt=\d+ delayMs=\d+ kind=/gm),
+    ).toHaveLength(2);
     expect(stdout).toContain('llm-resilience chat: success');
   });
 

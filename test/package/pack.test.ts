@@ -86,6 +86,25 @@ describe('the packed tarball', () => {
     expect(cjs).toEqual(esm);
   });
 
+  it('hands out one preset instance per process when both builds are loaded in it', () => {
+    const both = load(
+      'both.mjs',
+      `import { createRequire } from 'node:module';
+       import * as esm from 'llm-resilience';
+       import * as esmPolicies from 'llm-resilience/policies';
+       const require = createRequire(import.meta.url);
+       const cjs = require('llm-resilience');
+       const cjsPolicies = require('llm-resilience/policies');
+       const names = ['chatPolicy', 'embeddingsPolicy', 'streamPolicy'];
+       console.log(JSON.stringify({
+         twoBuilds: esm.createPolicy !== cjs.createPolicy,
+         same: names.filter((n) => esm[n] === cjs[n] && cjsPolicies[n] === esmPolicies[n]),
+       }));`,
+    ) as unknown as { twoBuilds: boolean; same: string[] };
+    expect(both.twoBuilds).toBe(true);
+    expect(both.same).toEqual(['chatPolicy', 'embeddingsPolicy', 'streamPolicy']);
+  });
+
   it('ships only the build output and the package documents', () => {
     const listing = run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], root);
     const files = (JSON.parse(listing) as [{ files: { path: string }[] }])[0].files.map(

@@ -2,9 +2,11 @@ import { BulkheadRejectedError } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/index.js';
 import * as root from '../../src/index.js';
-import { LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { createPolicy, LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
 import { CHAT_POLICY_DEFAULTS, chatPolicy, createChatPolicy } from '../../src/policies/chat.js';
+import { createEmbeddingsPolicy } from '../../src/policies/embeddings.js';
 import * as policiesEntry from '../../src/policies/index.js';
+import { createStreamPolicy } from '../../src/policies/stream.js';
 import {
   hangUntilAborted,
   httpError,
@@ -99,5 +101,17 @@ describe('chat preset', () => {
     expect(() => createChatPolicy({ retries: 1 } as never)).toThrow(
       'retries is not a policy option',
     );
+  });
+
+  it('refuses a breaker override naming both kinds with the message createPolicy gives', () => {
+    const both = { consecutiveFailures: 3, failureRatio: 0.5 };
+    const message =
+      'circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got 3';
+    expect(() =>
+      createPolicy({ circuitBreaker: { ...both, halfOpenAfterMs: 1_000 } } as never),
+    ).toThrow(new TypeError(message));
+    expect(() => createChatPolicy({ circuitBreaker: both })).toThrow(new TypeError(message));
+    expect(() => createEmbeddingsPolicy({ circuitBreaker: both })).toThrow(new TypeError(message));
+    expect(() => createStreamPolicy({ circuitBreaker: both })).toThrow(new TypeError(message));
   });
 });

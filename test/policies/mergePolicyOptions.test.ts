@@ -57,6 +57,16 @@ describe('mergePolicyOptions', () => {
     ).toEqual({ failureRatio: 0.3, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 60_000 });
   });
 
+  it('refuses an override naming fields of both breaker kinds instead of dropping one', () => {
+    expect(() =>
+      mergePolicyOptions(DEFAULTS, { circuitBreaker: { consecutiveFailures: 3, samplingMs: 10 } }),
+    ).toThrow(
+      new TypeError(
+        'circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got 3',
+      ),
+    );
+  });
+
   it('leaves the defaults untouched and skips undefined overrides', () => {
     const before = structuredClone(DEFAULTS);
     const merged = mergePolicyOptions(DEFAULTS, {

@@ -14,11 +14,25 @@ describe('StreamInterruptedError', () => {
     expect(error.cause).toBe(cause);
   });
 
-  it("names any other error's class only, never its message", () => {
-    const cause = new TypeError('terminated while sending "my secret prompt"');
+  it("names any other error's class and its short message", () => {
+    const cause = new TypeError('terminated');
     const error = new StreamInterruptedError(0, cause);
-    expect(error.message).toBe('stream interrupted after 0 chunk(s): TypeError');
+    expect(error.message).toBe('stream interrupted after 0 chunk(s): TypeError: terminated');
     expect(error.cause).toBe(cause);
+    expect(new StreamInterruptedError(1, new Error('')).message).toBe(
+      'stream interrupted after 1 chunk(s): Error',
+    );
+  });
+
+  it('cuts the cause message to 200 characters and strips control characters and keys', () => {
+    const cause = new Error(`line one\nkey sk-abcdefghijklmnop ${'x'.repeat(500)}`);
+    const { message } = new StreamInterruptedError(2, cause);
+    const quoted = message.slice('stream interrupted after 2 chunk(s): Error: '.length);
+    expect(quoted.startsWith('line one key sk-[redacted] xxx')).toBe(true);
+    expect(quoted.endsWith('…')).toBe(true);
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain('abcdefghijklmnop');
+    expect(message.length).toBeLessThan(260);
   });
 
   it('names the type of a cause that is not an Error (an abort reason the caller chose)', () => {
