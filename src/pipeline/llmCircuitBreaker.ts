@@ -1,4 +1,5 @@
 import {
+  BrokenCircuitError,
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
@@ -123,9 +124,16 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
   }
 
   protected run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
-    // Open, it refuses the attempt (unless it is time for a trial): the retry waits until then.
-    if (this.policy.state === CircuitState.Open) call.holdNext('breaker', this.halfOpenAt);
-    return this.policy.execute(fn, call.signal);
+    const closed = this.policy.state === CircuitState.Closed;
+    const result = this.policy.execute(fn, call.signal);
+    if (closed) return result;
+    // Refused while open (or after the half-open trial failed): the retry waits for the next trial.
+    return result.catch((error: unknown) => {
+      if (error instanceof BrokenCircuitError && this.state === 'open') {
+        call.holdNext('breaker', this.halfOpenAt);
+      }
+      throw error;
+    });
   }
 }
 

@@ -206,3 +206,38 @@ describe('circuit breaker stage', () => {
     expect(createPolicy({}).circuitBreaker).toBeUndefined();
   });
 });
+
+describe('circuit breaker stage: a call waiting on the half-open trial', () => {
+  it('is retried when the breaker half-opens again if the trial fails, not given up', async () => {
+    const policy = createPolicy({
+      name: 'b',
+      retry: RETRY,
+      circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 1_000 },
+    });
+    const events = recordEvents(policy);
+    // Opens the breaker at once, waits for it, and is its half-open trial at 1 s, failing at 1.1 s.
+    const opener = outcome(
+      policy.execute(
+        ({ attempt }) =>
+          new Promise((_resolve, reject) => {
+            setTimeout(() => reject(httpError(500)), attempt === 3 ? 100 : 0);
+          }),
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect(policy.circuitState).toBe('halfOpen');
+    // Arrives during the trial: waits for its outcome, is refused, and waits for the next trial.
+    const waiting = outcome(policy.execute(() => 'answered'));
+    await vi.advanceTimersByTimeAsync(90);
+    expect(policy.circuitState).toBe('open');
+    const retries = events.filter(([name]) => name === 'retry').map(([, e]) => e);
+    expect(retries.at(-1)).toMatchObject({
+      attempt: 1,
+      delayMs: 1_000,
+      reason: { kind: 'aborted' },
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await waiting).toEqual({ value: 'answered' });
+    expect((await opener).error).toBeDefined();
+  });
+});
