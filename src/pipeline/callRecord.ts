@@ -9,7 +9,8 @@ export interface LlmCallContext {
   attempt: number;
 }
 
-type AbortListener = () => void;
+/** A listener of a call's abort ({@link CallRecord.onAbort}). */
+export type AbortListener = () => void;
 
 /** Who holds the next attempt back after a failed one, and until when (`Date.now()` scale). */
 export interface Hold {

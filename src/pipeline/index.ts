@@ -1,4 +1,10 @@
-export type { LlmCallContext } from './callRecord.js';
+export {
+  type AbortListener,
+  CallRecord,
+  callRecordOf,
+  type Hold,
+  type LlmCallContext,
+} from './callRecord.js';
 export type { ExecuteOptions } from './executeArgs.js';
 export { hedge, type LlmHedgeOptions, LlmHedgePolicy } from './hedge.js';
 export { createPolicy, LlmPolicy, type PolicyFn } from './LlmPolicy.js';
@@ -25,6 +31,6 @@ export {
   type TimeoutOptions,
   validatePolicyOptions,
 } from './options.js';
-export { PipelineStage } from './PipelineStage.js';
+export { PipelineStage, type StageFn } from './PipelineStage.js';
 export { type RateLimitGateOptions, RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
-export type { ReportingOptions } from './reporter.js';
+export { Reporter, type ReportingOptions } from './reporter.js';

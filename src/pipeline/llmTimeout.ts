@@ -12,9 +12,30 @@ import { checkReporting, type ReportingOptions, withoutReporting } from './repor
  */
 export type LlmTimeoutOptions = ReportingOptions &
   (
-    | { attemptMs: number; totalMs?: never; firstTokenMs?: never }
-    | { totalMs: number; attemptMs?: never; firstTokenMs?: never }
-    | { firstTokenMs: number; attemptMs?: never; totalMs?: never }
+    | {
+        /** The longest one attempt may take, in ms; it is then aborted and may be retried. */
+        attemptMs: number;
+        /** Not with `attemptMs`: one limit a stage. */
+        totalMs?: never;
+        /** Not with `attemptMs`: one limit a stage. */
+        firstTokenMs?: never;
+      }
+    | {
+        /** The longest the whole call may take, retries and waits included, in ms. */
+        totalMs: number;
+        /** Not with `totalMs`: one limit a stage. */
+        attemptMs?: never;
+        /** Not with `totalMs`: one limit a stage. */
+        firstTokenMs?: never;
+      }
+    | {
+        /** The longest a stream's attempt may take to deliver its first token, in ms. */
+        firstTokenMs: number;
+        /** Not with `firstTokenMs`: one limit a stage. */
+        attemptMs?: never;
+        /** Not with `firstTokenMs`: one limit a stage. */
+        totalMs?: never;
+      }
   );
 
 const LIMITS: Schema = {

@@ -11,16 +11,16 @@ import {
 } from './rateLimitOptions.js';
 import { TokenBucket } from './tokenBucket.js';
 
-/** The events a gate reports, by name: the entries `rateLimited` and `paced` of the event map. */
-type GateEvents = Pick<PolicyEventMap, 'rateLimited' | 'paced'>;
-
 /**
  * What the gate reports (a policy emits them as `rateLimited` and `paced`): the event's name as
  * `type`, with the payload of {@link PolicyEventMap} (`policy` aside).
  */
 export type RateLimitGateEvent = {
-  [K in keyof GateEvents]: { type: K } & GateEvents[K];
-}[keyof GateEvents];
+  [K in 'rateLimited' | 'paced']: {
+    /** The event's name. */
+    type: K;
+  } & PolicyEventMap[K];
+}['rateLimited' | 'paced'];
 
 interface Waiter {
   readonly cost: number;
