@@ -6,7 +6,9 @@ import {
   type ISuccessEvent,
 } from 'cockatiel';
 import { ERROR_KINDS, type ErrorKind } from '../errors/ErrorClassification.js';
+import { isFiniteNumber } from '../isFiniteNumber.js';
 import { sleep } from '../signals.js';
+import { atLeastZero, checkValue, refuse as refuseValue } from '../validate.js';
 import { errorReplyFor, type HttpErrorKind } from './errorReplies.js';
 import { newId } from './openAIBodies.js';
 import {
@@ -16,6 +18,7 @@ import {
   sdkErrorForResponse,
 } from './sdkShapedErrors.js';
 import { seededRandom } from './seededRandom.js';
+import { showValue } from './showValue.js';
 
 /** Options both kinds of chaos share. */
 export interface ChaosCommonOptions {
@@ -59,12 +62,9 @@ export type ChaosFault =
       latencyMs: number;
     };
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
+/** Refuses `value` as chaos option `field` with the package's one TypeError. */
 function refuse(field: string, expected: string, value: unknown): never {
-  throw new TypeError(`chaos: ${field} must be ${expected}, got ${show(value)}`);
+  return refuseValue(`chaos: ${field}`, expected, value, showValue);
 }
 
 /** The error the openai SDK would throw for `kind`, built fresh (new request id) on each call. */
@@ -96,14 +96,12 @@ function faultOf(options: Record<string, unknown>): ChaosFault {
   const hasLatency = options.latencyMs !== undefined;
   if (hasError === hasLatency) {
     throw new TypeError(
-      `chaos: options must have exactly one of error and latencyMs, got error ${show(options.error)} and latencyMs ${show(options.latencyMs)}`,
+      `chaos: options must have exactly one of error and latencyMs, got error ${showValue(options.error)} and latencyMs ${showValue(options.latencyMs)}`,
     );
   }
   if (hasLatency) {
     const ms = options.latencyMs;
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      refuse('latencyMs', 'a finite number >= 0', ms);
-    }
+    if (!isFiniteNumber(ms) || ms < 0) refuse('latencyMs', 'a finite number >= 0', ms);
     if (options.retryAfterMs !== undefined) {
       refuse('retryAfterMs', "given with error 'rate_limit' only", options.retryAfterMs);
     }
@@ -123,13 +121,11 @@ function faultOf(options: Record<string, unknown>): ChaosFault {
     if (error !== 'rate_limit') {
       refuse(
         'retryAfterMs',
-        `given with error 'rate_limit' only, not ${show(error)}`,
+        `given with error 'rate_limit' only, not ${showValue(error)}`,
         retryAfterMs,
       );
     }
-    if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
-      refuse('retryAfterMs', 'a finite number >= 0', retryAfterMs);
-    }
+    checkValue('chaos: retryAfterMs', retryAfterMs, atLeastZero, showValue);
   }
   return { error: sdkShapedError(error as ErrorKind, retryAfterMs as number | undefined) };
 }

@@ -1,5 +1,7 @@
 import type { ErrorKind } from '../errors/ErrorClassification.js';
+import { refuse } from '../validate.js';
 import { openAIErrorBody, replies, type StatusReply } from './replies.js';
+import { showValue } from './showValue.js';
 
 /** The kinds of failure that come as an HTTP error answer. */
 export type HttpErrorKind = Exclude<ErrorKind, 'timeout' | 'connection' | 'aborted' | 'unknown'>;
@@ -79,9 +81,7 @@ export const HTTP_ERROR_KINDS = Object.keys(FOR_KIND) as HttpErrorKind[];
  */
 export function errorReplyFor(kind: HttpErrorKind, options: ErrorReplyOptions = {}): StatusReply {
   if (!Object.hasOwn(FOR_KIND, kind)) {
-    throw new TypeError(
-      `errorReplyFor: kind must be one of ${HTTP_ERROR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
-    );
+    refuse('errorReplyFor: kind', `one of ${HTTP_ERROR_KINDS.join(', ')}`, kind, showValue);
   }
   if (options.retryAfterMs !== undefined && kind !== 'rate_limit') {
     throw new TypeError(

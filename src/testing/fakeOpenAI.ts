@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { refuse } from '../validate.js';
 import { type Endpoint, newId, okBody, streamFrames } from './openAIBodies.js';
 import type { RecordedRequest } from './recordedRequest.js';
 import {
@@ -14,6 +15,7 @@ import {
   splitIntoChunks,
 } from './replies.js';
 import { replyFor, type Script, validateScript } from './script.js';
+import { showValue } from './showValue.js';
 
 /** Options of {@link startFakeOpenAI}. */
 export interface FakeOpenAIOptions {
@@ -248,7 +250,7 @@ function errorReply(status: number, message: string, type: string): StatusReply 
  */
 export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`startFakeOpenAI: options must be an object, got ${String(options)}`);
+    refuse('startFakeOpenAI: options', 'an object', options, showValue);
   }
   let script: Script = options.script ?? replies.ok();
   validateScript(script, 'startFakeOpenAI:');

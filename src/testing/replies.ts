@@ -1,3 +1,6 @@
+import { atLeastZero, type Check, checkValue, refuse as refuseValue } from '../validate.js';
+import { showValue } from './showValue.js';
+
 /** The answer the fake server gives with status 200: a normal completion (or stream) of `content`. */
 export interface OkReply {
   /** Tells the reply kinds apart. */
@@ -96,33 +99,23 @@ export function splitIntoChunks(content: string): string[] {
   return content.match(/\s*\S+\s*$|\s*\S+/g) ?? [];
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
-  }
-  return String(value);
+/** Refuses `value` as `field` of `where` with the package's one TypeError. */
+function refuse(where: string, field: string, expected: string, value: unknown): never {
+  return refuseValue(`${where}: ${field}`, expected, value, showValue);
 }
 
-function refuse(where: string, field: string, expected: string, value: unknown): never {
-  throw new TypeError(`${where}: ${field} must be ${expected}, got ${show(value)}`);
-}
+/** An HTTP status the fake server can answer with. */
+const httpStatus: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 200 && v <= 599
+    ? undefined
+    : 'an integer HTTP status from 200 to 599';
 
 function checkMs(where: string, field: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    refuse(where, field, 'a finite number >= 0', value);
-  }
+  checkValue(`${where}: ${field}`, value, atLeastZero, showValue);
 }
 
 function checkStatus(where: string, field: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 200 || value > 599) {
-    refuse(where, field, 'an integer HTTP status from 200 to 599', value);
-  }
+  checkValue(`${where}: ${field}`, value, httpStatus, showValue);
 }
 
 function checkHeaders(where: string, field: string, value: unknown): void {
@@ -131,7 +124,7 @@ function checkHeaders(where: string, field: string, value: unknown): void {
   }
   for (const [name, headerValue] of Object.entries(value)) {
     if (typeof headerValue !== 'string')
-      refuse(where, `${field}[${show(name)}]`, 'a string', headerValue);
+      refuse(where, `${field}[${showValue(name)}]`, 'a string', headerValue);
   }
 }
 

@@ -1,6 +1,9 @@
+import { isFiniteNumber } from '../isFiniteNumber.js';
+import { atLeastZero, type Check, checkValue, count, positive, refuse } from '../validate.js';
 import type { RecordedRequest } from './recordedRequest.js';
 import { type Reply, replies, validateReply } from './replies.js';
 import { seededRandom } from './seededRandom.js';
+import { showValue } from './showValue.js';
 
 /**
  * A script as a function: picks the reply for each request. `index` counts the requests
@@ -12,16 +15,12 @@ function checkReply(where: string, field: string, reply: unknown): void {
   validateReply(reply, where, `${field}.`);
 }
 
+/** An integer > 0. */
+const countAboveZero: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0 ? undefined : 'an integer > 0';
+
 function checkPositive(where: string, field: string, value: unknown, integer: boolean): void {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    (integer && !Number.isInteger(value))
-  ) {
-    const expected = integer ? 'an integer > 0' : 'a finite number > 0';
-    throw new TypeError(`${where}: ${field} must be ${expected}, got ${String(value)}`);
-  }
+  checkValue(`${where}: ${field}`, value, integer ? countAboveZero : positive, showValue);
 }
 
 /** Options of {@link schedules.failRandomly}. */
@@ -57,9 +56,7 @@ export const schedules = {
 
   /** `reply` to the first `n` requests, then `then` (default `replies.ok()`). */
   failFirst(n: number, reply: Reply, then: Reply = replies.ok()): Schedule {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-      throw new TypeError(`schedules.failFirst: n must be an integer >= 0, got ${String(n)}`);
-    }
+    checkValue('schedules.failFirst: n', n, count(0), showValue);
     checkReply('schedules.failFirst', 'reply', reply);
     checkReply('schedules.failFirst', 'then', then);
     return (_request, index) => (index < n ? reply : then);
@@ -70,9 +67,7 @@ export const schedules = {
    * answers, then `then` (default `replies.ok()`).
    */
   failFor(ms: number, reply: Reply, then: Reply = replies.ok()): Schedule {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new TypeError(`schedules.failFor: ms must be a finite number >= 0, got ${String(ms)}`);
-    }
+    checkValue('schedules.failFor: ms', ms, atLeastZero, showValue);
     checkReply('schedules.failFor', 'reply', reply);
     checkReply('schedules.failFor', 'then', then);
     let start: number | undefined;
@@ -85,16 +80,12 @@ export const schedules = {
   /** `reply` to a `fraction` (0..1) of the requests, picked by a random source seeded with `seed`. */
   failRandomly(fraction: number, reply: Reply, options: FailRandomlyOptions): Schedule {
     if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
-      throw new TypeError(
-        `schedules.failRandomly: fraction must be a number from 0 to 1, got ${String(fraction)}`,
-      );
+      refuse('schedules.failRandomly: fraction', 'a number from 0 to 1', fraction, showValue);
     }
     checkReply('schedules.failRandomly', 'reply', reply);
     const seed = (options as Partial<FailRandomlyOptions> | undefined)?.seed;
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-      throw new TypeError(
-        `schedules.failRandomly: options.seed must be a finite number, got ${String(seed)}`,
-      );
+    if (!isFiniteNumber(seed)) {
+      refuse('schedules.failRandomly: options.seed', 'a finite number', seed, showValue);
     }
     const then = options.then ?? replies.ok();
     checkReply('schedules.failRandomly', 'options.then', then);
