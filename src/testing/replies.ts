@@ -61,7 +61,8 @@ export interface SlowBodyReply {
 
 /**
  * An SSE stream of `chunks` (each one content delta), optionally cut short after `stallAfter`,
- * `dropAfter` or `errorAfter` chunks (at most one of them), with `chunkDelayMs` before each chunk.
+ * `dropAfter`, `errorAfter` or `cutAfter` chunks (at most one of them), with `chunkDelayMs`
+ * before each chunk.
  */
 export interface StreamReply {
   /** Tells the reply kinds apart. */
@@ -76,6 +77,8 @@ export interface StreamReply {
   readonly dropAfter?: number;
   /** Send this many chunks, then an SSE error event, then end the response. */
   readonly errorAfter?: number;
+  /** Send this many chunks, then end the response cleanly, without the end of the answer. */
+  readonly cutAfter?: number;
 }
 
 /** What the fake server answers to one request. Build one with {@link replies}. */
@@ -135,7 +138,7 @@ function checkHeaders(where: string, field: string, value: unknown): void {
   }
 }
 
-const STREAM_FAULTS = ['stallAfter', 'dropAfter', 'errorAfter'] as const;
+const STREAM_FAULTS = ['stallAfter', 'dropAfter', 'errorAfter', 'cutAfter'] as const;
 
 /**
  * Checks that `value` is a Reply the fake server can send and throws a TypeError naming the
@@ -258,8 +261,18 @@ export interface StreamOptions {
   stallAfter?: number;
   /** Send this many chunks, then destroy the socket (the client sees a broken connection). */
   dropAfter?: number;
-  /** Send this many chunks, then an SSE error event the openai SDK throws as an APIError. */
+  /**
+   * Send this many chunks, then an SSE error event: the one the provider sends after a 200
+   * (OpenAI's `server_error`, Anthropic's `overloaded_error`, Gemini's 503 `UNAVAILABLE`), which
+   * its SDK throws as its API error.
+   */
   errorAfter?: number;
+  /**
+   * Send this many chunks, then end the response cleanly, without the chunk or event that ends
+   * the answer (`finish_reason`, `response.completed`, `message_stop`, `finishReason`): a server
+   * that closes early, which most SDKs take for a complete stream.
+   */
+  cutAfter?: number;
   /** Wait before each chunk, in milliseconds; default 0. */
   chunkDelayMs?: number;
 }
@@ -397,7 +410,10 @@ export const replies = {
     return built({ type: 'slowBody', ms, reply }, 'replies.slowBody');
   },
 
-  /** An SSE stream (chat chunks or Responses API events, by endpoint); see {@link StreamOptions}. */
+  /**
+   * An SSE stream in the endpoint's wire format (chat chunks, Responses API events, Anthropic
+   * Messages events, Gemini `GenerateContentResponse` chunks); see {@link StreamOptions}.
+   */
   stream(options: StreamOptions = {}): StreamReply {
     const { chunks = splitIntoChunks(DEFAULT_CONTENT), chunkDelayMs = 0, ...faults } = options;
     return built({ type: 'stream', chunks, chunkDelayMs, ...faults }, 'replies.stream');
