@@ -1,3 +1,5 @@
+import { StreamEventError } from './StreamEventError.js';
+
 /**
  * The chunk shapes of the streams the guard knows: where each provider's answer starts (its
  * first output, which commits the call) and where it ends. Thinking (reasoning) and lifecycle
@@ -130,19 +132,31 @@ const AI_SDK_OUTPUT = new Set([
   'tool-error',
   'source',
   'file',
-  'finish',
 ]);
 
 /**
- * The Vercel AI SDK's `streamText` `fullStream` parts (v4 and v5 names): output is text, a tool
- * call, a source or a file, not the lifecycle or reasoning parts; the `finish` part ends the
- * answer (an `error` part throws, see `chunkError`).
+ * Whether an AI SDK `finish` part tells that the provider finished: any but a `finish` with
+ * `finishReason: 'unknown'` (AI SDK 4 and 5), or `'other'` without a `rawFinishReason` (AI SDK
+ * 6), which is what the AI SDK emits when the provider's stream ended without its own end.
+ */
+function aiSdkFinished(chunk: Chunk): boolean {
+  if (chunk.type !== 'finish') return false;
+  const reason = chunk.finishReason;
+  return !(reason === 'unknown' || (reason === 'other' && chunk.rawFinishReason === undefined));
+}
+
+/**
+ * The Vercel AI SDK's `streamText` `fullStream` parts (AI SDK 4 to 6 names): output is text, a
+ * tool call, a source or a file, not the lifecycle or reasoning parts; a `finish` part that the
+ * provider's own end produced ends the answer (an `error` part throws, see `chunkError`).
  */
 const aiSdkFullStream: StreamShape = {
   matches: (chunk) =>
-    AI_SDK_HELD.has(chunk.type as string) || AI_SDK_OUTPUT.has(chunk.type as string),
-  isOutput: (chunk) => AI_SDK_OUTPUT.has(chunk.type as string),
-  endsAnswer: (chunk) => chunk.type === 'finish',
+    chunk.type === 'finish' ||
+    AI_SDK_HELD.has(chunk.type as string) ||
+    AI_SDK_OUTPUT.has(chunk.type as string),
+  isOutput: (chunk) => AI_SDK_OUTPUT.has(chunk.type as string) || aiSdkFinished(chunk),
+  endsAnswer: aiSdkFinished,
 };
 
 const BEDROCK_EVENTS = [
@@ -188,14 +202,15 @@ export function shapeOf(chunk: unknown): { shape: StreamShape; chunk: Chunk } | 
 }
 
 /**
- * The error an error chunk carries, for the guard to throw: the AI SDK's `{ type: 'error',
- * error }` part (its `error`), an Anthropic or OpenAI `error` event that reached the stream (the
- * event itself when it has no `error`); `undefined` for any other chunk.
+ * The error an error chunk carries, for the guard to throw: the AI SDK's `{ type: 'error', error }`
+ * part (its `error` when an Error, else a {@link StreamEventError} of it), or an `error` event
+ * that reached the stream (a {@link StreamEventError} of the event itself when it carries no
+ * `error`); `undefined` for any other chunk.
  */
 export function chunkError(chunk: unknown): { error: unknown } | undefined {
   if (typeof chunk !== 'object' || chunk === null || (chunk as Chunk).type !== 'error') {
     return undefined;
   }
-  const { error } = chunk as Chunk;
-  return { error: error ?? chunk };
+  const carried = (chunk as Chunk).error ?? chunk;
+  return { error: carried instanceof Error ? carried : new StreamEventError(carried) };
 }

@@ -74,6 +74,18 @@ describe('streamPolicy with the real @anthropic-ai/sdk Messages stream', () => {
     expect(events.filter(([name]) => name === 'retry')).toHaveLength(1);
   });
 
+  it('retries a stream cut cleanly after message_start, before any delta', async () => {
+    server.setScript([
+      replies.stream({ chunks: ['lost'], cutAfter: 0 }),
+      replies.stream({ chunks: ['fine'] }),
+    ]);
+    const { policy } = quickStreamPolicy();
+    const { text, error } = await readText(await policy.execute(messages), textOf);
+    expect(error).toBeUndefined();
+    expect(text).toEqual(['fine']);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('throws an overloaded_error event after the first delta as a StreamInterruptedError', async () => {
     server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 2 }));
     const { policy } = quickStreamPolicy();
