@@ -53,7 +53,7 @@ export class LlmStreamPolicy {
 
   /** Validates `options` (a TypeError names a bad option and its value) and builds the pipeline. */
   constructor(options: StreamPolicyOptions = {}) {
-    const { pipeline, firstTokenMs, idleMs, chunkTests } = resolveStreamPolicyOptions(options);
+    const { pipeline, firstTokenMs, idleMs, ...chunkTests } = resolveStreamPolicyOptions(options);
     this.pipeline = createPolicy({ name: 'stream', ...pipeline });
     this.name = this.pipeline.name;
     this.events = this.pipeline.events;

@@ -56,15 +56,13 @@ export function checkChunkTest(name: keyof ChunkTestOptions, value: unknown): vo
 }
 
 /** Checked stream policy options, split into the pipeline's and the stream's own. */
-export interface ResolvedStreamPolicyOptions {
+export interface ResolvedStreamPolicyOptions extends ChunkTestOptions {
   /** The options of the pipeline the first token is awaited in (no attempt timeout). */
   pipeline: PolicyOptions;
   /** Finite, or absent for no limit. */
   firstTokenMs?: number;
   /** Finite, or absent for no limit. */
   idleMs?: number;
-  /** The chunk tests given, checked. */
-  chunkTests: ChunkTestOptions;
 }
 
 const STREAM_TIMEOUT: Schema = {
@@ -90,16 +88,16 @@ export function resolveStreamPolicyOptions(options: unknown): ResolvedStreamPoli
   const { timeout, isFirstToken, isAnswerEnd, ...rest } = options as StreamPolicyOptions;
   checkChunkTest('isFirstToken', isFirstToken);
   checkChunkTest('isAnswerEnd', isAnswerEnd);
-  const chunkTests: ChunkTestOptions = {};
-  if (isFirstToken !== undefined) chunkTests.isFirstToken = isFirstToken;
-  if (isAnswerEnd !== undefined) chunkTests.isAnswerEnd = isAnswerEnd;
+
   if ('hedge' in rest) {
     throw new TypeError(
       `hedge is not a stream policy option (streams are not hedged), got ${describeValue(rest.hedge)}`,
     );
   }
   const pipeline: PolicyOptions = rest;
-  const resolved: ResolvedStreamPolicyOptions = { pipeline, chunkTests };
+  const resolved: ResolvedStreamPolicyOptions = { pipeline };
+  if (isFirstToken !== undefined) resolved.isFirstToken = isFirstToken;
+  if (isAnswerEnd !== undefined) resolved.isAnswerEnd = isAnswerEnd;
   if (timeout === undefined || timeout === false) return resolved;
   const { firstTokenMs, idleMs, totalMs } = checkStage(
     'timeout',
