@@ -8,23 +8,24 @@ import {
   type TextStreamPart,
   type ToolSet,
 } from 'ai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StreamEventError } from '../../src/stream/StreamEventError.js';
 import type { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
+import { replies } from '../../src/testing/index.js';
 import {
   expectInterrupted,
   itGuardsProviderStream,
   quickStreamPolicy,
   readText,
+  useFakeServer,
 } from '../support/providerStreams.js';
 
-let server: FakeOpenAI;
+const fake = useFakeServer();
 let models: Record<'openai' | 'anthropic' | 'google', LanguageModel>;
 
-beforeAll(async () => {
+beforeAll(() => {
   (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
-  server = await startFakeOpenAI();
+  const server = fake();
   const apiKey = 'test-key';
   models = {
     openai: createOpenAI({ apiKey, baseURL: server.baseURL }).chat('gpt-test'),
@@ -33,12 +34,6 @@ beforeAll(async () => {
       'gemini-2.5-flash',
     ),
   };
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
 });
 
 type Part = TextStreamPart<ToolSet>;
@@ -57,7 +52,7 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
     const fn = () => fullStream(models[provider]);
 
     itGuardsProviderStream({
-      server: () => server,
+      server: fake,
       open: (context) => fullStream(models[provider])(context),
       textOf,
       errorKind: provider === 'openai' ? 'server' : 'overloaded',
@@ -67,7 +62,7 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
     });
 
     it('throws a dropped connection with the network error as the cause of its cause', async () => {
-      server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], dropAfter: 2 }));
+      fake().setScript(replies.stream({ chunks: ['a', 'b', 'c'], dropAfter: 2 }));
       const { policy } = quickStreamPolicy();
       const { error } = await readText(await policy.execute(fn()), textOf);
       const { cause } = error as StreamInterruptedError;
@@ -76,7 +71,7 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
     });
 
     it('starts with start and start-step, ends with its finish part', async () => {
-      server.setScript(replies.stream({ chunks: ['Hello', ' there'] }));
+      fake().setScript(replies.stream({ chunks: ['Hello', ' there'] }));
       const { policy } = quickStreamPolicy();
       const parts: string[] = [];
       const { error } = await readText(await policy.execute(fn()), (part) => {
@@ -89,18 +84,18 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
     });
 
     it('retries a 503 before the first token: no empty answer', async () => {
-      server.setScript([replies.overloaded(), replies.stream({ chunks: ['fine'] })]);
+      fake().setScript([replies.overloaded(), replies.stream({ chunks: ['fine'] })]);
       const { policy, events } = quickStreamPolicy();
       const { text, error } = await readText(await policy.execute(fn()), textOf);
       expect(error).toBeUndefined();
       expect(text).toEqual(['fine']);
-      expect(server.requests).toHaveLength(2);
+      expect(fake().requests).toHaveLength(2);
       const retries = events.filter(([name]) => name === 'retry');
       expect(retries).toHaveLength(1);
     });
 
     it('rejects with the APICallError when every attempt gets a 503', async () => {
-      server.setScript(replies.overloaded());
+      fake().setScript(replies.overloaded());
       const { policy } = quickStreamPolicy({ retry: { maxRetries: 1 } });
       const failure = await policy.execute(fn()).then(
         () => undefined,
@@ -108,11 +103,11 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
       );
       expect(APICallError.isInstance(failure)).toBe(true);
       expect(failure).toMatchObject({ statusCode: 503 });
-      expect(server.requests).toHaveLength(2);
+      expect(fake().requests).toHaveLength(2);
     });
 
     it('throws the error part after the first token: its APICallError, or a StreamEventError', async () => {
-      server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 2 }));
+      fake().setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 2 }));
       const { policy } = quickStreamPolicy();
       const { error } = await readText(await policy.execute(fn()), textOf);
       const { cause } = expectInterrupted(error, provider === 'openai' ? 'server' : 'overloaded');
@@ -123,7 +118,7 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
     });
 
     it('retries a stream cut cleanly before the first token', async () => {
-      server.setScript([
+      fake().setScript([
         replies.stream({ chunks: ['lost'], cutAfter: 0 }),
         replies.stream({ chunks: ['fine'] }),
       ]);
@@ -131,7 +126,7 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
       const { text, error } = await readText(await policy.execute(fn()), textOf);
       expect(error).toBeUndefined();
       expect(text).toEqual(['fine']);
-      expect(server.requests).toHaveLength(2);
+      expect(fake().requests).toHaveLength(2);
     });
   },
 );

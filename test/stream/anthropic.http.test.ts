@@ -1,25 +1,19 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { replies } from '../../src/testing/index.js';
 import {
   expectInterrupted,
   itGuardsProviderStream,
   quickStreamPolicy,
   readText,
+  useFakeServer,
 } from '../support/providerStreams.js';
 
-let server: FakeOpenAI;
+const fake = useFakeServer();
 let client: Anthropic;
 
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-  client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: server.origin, maxRetries: 0 });
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
+beforeAll(() => {
+  client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: fake().origin, maxRetries: 0 });
 });
 
 const request = {
@@ -36,10 +30,10 @@ const textOf = (event: Anthropic.RawMessageStreamEvent) =>
     : undefined;
 
 describe('streamPolicy with the real @anthropic-ai/sdk Messages stream', () => {
-  itGuardsProviderStream({ server: () => server, open: messages, textOf, errorKind: 'overloaded' });
+  itGuardsProviderStream({ server: fake, open: messages, textOf, errorKind: 'overloaded' });
 
   it('delivers every event from message_start to message_stop', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b'] }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b'] }));
     const { policy } = quickStreamPolicy();
     const types: string[] = [];
     const { error } = await readText(await policy.execute(messages), (event) => {
@@ -52,7 +46,7 @@ describe('streamPolicy with the real @anthropic-ai/sdk Messages stream', () => {
   });
 
   it('retries a stream cut cleanly after message_start, before any delta', async () => {
-    server.setScript([
+    fake().setScript([
       replies.stream({ chunks: ['lost'], cutAfter: 0 }),
       replies.stream({ chunks: ['fine'] }),
     ]);
@@ -60,11 +54,11 @@ describe('streamPolicy with the real @anthropic-ai/sdk Messages stream', () => {
     const { text, error } = await readText(await policy.execute(messages), textOf);
     expect(error).toBeUndefined();
     expect(text).toEqual(['fine']);
-    expect(server.requests).toHaveLength(2);
+    expect(fake().requests).toHaveLength(2);
   });
 
   it('the overloaded_error event carries its type to the APIError thrown', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 1 }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 1 }));
     const { policy } = quickStreamPolicy();
     const { error } = await readText(await policy.execute(messages), textOf);
     const { cause } = expectInterrupted(error, 'overloaded');
@@ -73,7 +67,7 @@ describe('streamPolicy with the real @anthropic-ai/sdk Messages stream', () => {
   });
 
   it('guards the SDK helper client.messages.stream() the same way', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], cutAfter: 1 }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b', 'c'], cutAfter: 1 }));
     const { policy } = quickStreamPolicy();
     const stream = await policy.execute(({ signal }) =>
       client.messages.stream(request, { signal }),

@@ -1,29 +1,24 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStreamPolicy } from '../../policies/stream.js';
 import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
-import { expectInterrupted, quickStreamPolicy, readText } from '../support/providerStreams.js';
+import { replies } from '../../src/testing/index.js';
+import {
+  expectInterrupted,
+  quickStreamPolicy,
+  readText,
+  useFakeServer,
+} from '../support/providerStreams.js';
 
 // A stream of a shape the package does not know: lines of text from a server of your own,
 // `thinking: ...` first, then `text: ...`, then `[END]`.
-let server: FakeOpenAI;
-
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const fake = useFakeServer();
 
 const body = (...lines: string[]) =>
   replies.raw(200, lines.map((line) => `${line}\n`).join(''), { 'content-type': 'text/plain' });
 
 /** The lines of the response to a POST on the fake server, as they arrive. */
 async function* lines(signal: AbortSignal): AsyncGenerator<string> {
-  const response = await fetch(`${server.baseURL}/chat/completions`, {
+  const response = await fetch(`${fake().baseURL}/chat/completions`, {
     method: 'POST',
     body: '{}',
     signal,
@@ -50,7 +45,7 @@ const textOf = (line: string) => (line.startsWith('text:') ? line.slice(6) : und
 
 describe('createStreamPolicy with isFirstToken and isAnswerEnd for a shape of your own', () => {
   it('completes a stream that ends with its end line', async () => {
-    server.setScript(body('thinking: hm', 'text: Hello', 'text: there', '[END]'));
+    fake().setScript(body('thinking: hm', 'text: Hello', 'text: there', '[END]'));
     const { policy, ends } = quickStreamPolicy(chunkTests);
     const { text, error } = await readText(
       await policy.execute(({ signal }) => lines(signal)),
@@ -62,7 +57,7 @@ describe('createStreamPolicy with isFirstToken and isAnswerEnd for a shape of yo
   });
 
   it('retries a stream cut after its thinking line: thinking does not commit the call', async () => {
-    server.setScript([body('thinking: hm'), body('text: fine', '[END]')]);
+    fake().setScript([body('thinking: hm'), body('text: fine', '[END]')]);
     const { policy } = quickStreamPolicy(chunkTests);
     const { text, error } = await readText(
       await policy.execute(({ signal }) => lines(signal)),
@@ -70,11 +65,11 @@ describe('createStreamPolicy with isFirstToken and isAnswerEnd for a shape of yo
     );
     expect(error).toBeUndefined();
     expect(text).toEqual(['fine']);
-    expect(server.requests).toHaveLength(2);
+    expect(fake().requests).toHaveLength(2);
   });
 
   it('fails a stream cut after its first text line, instead of ending silently', async () => {
-    server.setScript(body('thinking: hm', 'text: Hello'));
+    fake().setScript(body('thinking: hm', 'text: Hello'));
     const { policy } = quickStreamPolicy(chunkTests);
     const { text, error } = await readText(
       await policy.execute(({ signal }) => lines(signal)),
@@ -85,7 +80,7 @@ describe('createStreamPolicy with isFirstToken and isAnswerEnd for a shape of yo
   });
 
   it('without the tests, the same cut stream looks complete', async () => {
-    server.setScript(body('thinking: hm', 'text: Hello'));
+    fake().setScript(body('thinking: hm', 'text: Hello'));
     const { policy } = quickStreamPolicy();
     const { text, error } = await readText(
       await policy.execute(({ signal }) => lines(signal)),

@@ -1,25 +1,19 @@
 import { ApiError, type GenerateContentResponse, GoogleGenAI } from '@google/genai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { replies } from '../../src/testing/index.js';
 import {
   expectInterrupted,
   itGuardsProviderStream,
   quickStreamPolicy,
   readText,
+  useFakeServer,
 } from '../support/providerStreams.js';
 
-let server: FakeOpenAI;
+const fake = useFakeServer();
 let client: GoogleGenAI;
 
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-  client = new GoogleGenAI({ apiKey: 'gemini-test', httpOptions: { baseUrl: server.origin } });
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
+beforeAll(() => {
+  client = new GoogleGenAI({ apiKey: 'gemini-test', httpOptions: { baseUrl: fake().origin } });
 });
 
 const generate = ({ signal }: { signal: AbortSignal }) =>
@@ -32,14 +26,14 @@ const generate = ({ signal }: { signal: AbortSignal }) =>
 const textOf = (chunk: GenerateContentResponse) => chunk.text;
 
 describe('streamPolicy with the real @google/genai generateContentStream', () => {
-  itGuardsProviderStream({ server: () => server, open: generate, textOf, errorKind: 'overloaded' });
+  itGuardsProviderStream({ server: fake, open: generate, textOf, errorKind: 'overloaded' });
 
   it('streams from the model path, and counts the finishReason chunk', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b'] }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b'] }));
     const { policy, ends } = quickStreamPolicy();
     const { error } = await readText(await policy.execute(generate), textOf);
     expect(error).toBeUndefined();
-    expect(server.requests[0]).toMatchObject({
+    expect(fake().requests[0]).toMatchObject({
       path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent',
       model: 'gemini-2.5-flash',
       stream: true,
@@ -48,7 +42,7 @@ describe('streamPolicy with the real @google/genai generateContentStream', () =>
   });
 
   it('throws the 503 error chunk as the SDK ApiError with its status', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 1 }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b', 'c'], errorAfter: 1 }));
     const { policy } = quickStreamPolicy();
     const { error } = await readText(await policy.execute(generate), textOf);
     const { cause } = expectInterrupted(error, 'overloaded');

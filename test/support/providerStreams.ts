@@ -1,12 +1,33 @@
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createStreamPolicy } from '../../policies/stream.js';
 import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import type { StreamFn } from '../../src/stream/LlmStreamPolicy.js';
 import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
-import { type FakeOpenAI, replies, type Script } from '../../src/testing/index.js';
+import { type FakeOpenAI, replies, type Script, startFakeOpenAI } from '../../src/testing/index.js';
 import { recordEvents } from './pipeline.js';
+
+/**
+ * A fake server for the test file: started before its tests, closed after them, its recorded
+ * requests cleared before each test. Returns a getter of it.
+ */
+export function useFakeServer(): () => FakeOpenAI {
+  let server: FakeOpenAI | undefined;
+  beforeAll(async () => {
+    server = await startFakeOpenAI();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    if (server !== undefined) server.requests.length = 0;
+  });
+  return () => {
+    if (server === undefined) throw new Error('the fake server starts in beforeAll');
+    return server;
+  };
+}
 
 /**
  * The stream preset with short timeouts and retry delays, so that provider stream tests run in

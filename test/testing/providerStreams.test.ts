@@ -1,24 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { replies } from '../../src/testing/index.js';
+import { useFakeServer } from '../support/providerStreams.js';
 
-let server: FakeOpenAI;
-
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const fake = useFakeServer();
 
 /** The SSE body the fake server sends to a POST of `body` on `path`, as text. */
 async function wire(path: string, body: unknown): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${server.origin}${path}`, {
+  const response = await fetch(`${fake().origin}${path}`, {
     method: 'POST',
     body: JSON.stringify(body),
   });
@@ -33,7 +24,7 @@ describe('the fake server in the Anthropic Messages wire format', () => {
   const request = { model: 'claude-test', max_tokens: 10, messages: [], stream: true };
 
   it('streams message_start ... message_stop, one text_delta per chunk', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b'] }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b'] }));
     const { status, text } = await wire('/v1/messages', request);
     expect(status).toBe(200);
     expect(eventNames(text)).toEqual([
@@ -54,11 +45,11 @@ describe('the fake server in the Anthropic Messages wire format', () => {
       delta: { type: 'text_delta', text: 'a' },
     });
     expect(data[6]).toMatchObject({ delta: { stop_reason: 'end_turn' } });
-    expect(server.requests[0]).toMatchObject({ path: '/v1/messages', stream: true });
+    expect(fake().requests[0]).toMatchObject({ path: '/v1/messages', stream: true });
   });
 
   it('sends an overloaded_error event after errorAfter chunks, and stops after cutAfter', async () => {
-    server.setScript([
+    fake().setScript([
       replies.stream({ chunks: ['a', 'b'], errorAfter: 1 }),
       replies.stream({ chunks: ['a', 'b'], cutAfter: 1 }),
     ]);
@@ -73,8 +64,8 @@ describe('the fake server in the Anthropic Messages wire format', () => {
   });
 
   it('answers the real SDK without a stream with a message', async () => {
-    const client = new Anthropic({ apiKey: 'test', baseURL: server.origin, maxRetries: 0 });
-    server.setScript(replies.ok({ content: 'Hi there' }));
+    const client = new Anthropic({ apiKey: 'test', baseURL: fake().origin, maxRetries: 0 });
+    fake().setScript(replies.ok({ content: 'Hi there' }));
     const message = await client.messages.create({
       model: 'claude-test',
       max_tokens: 10,
@@ -90,7 +81,7 @@ describe('the fake server in the Anthropic Messages wire format', () => {
 
 describe('the fake server in the Gemini wire format', () => {
   it('streams one GenerateContentResponse per chunk, then a finishReason', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b'] }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b'] }));
     const { status, text } = await wire(
       '/v1beta/models/gemini-test:streamGenerateContent?alt=sse',
       { contents: [] },
@@ -104,11 +95,11 @@ describe('the fake server in the Gemini wire format', () => {
       'STOP',
     ]);
     expect(data[0]).toMatchObject({ modelVersion: 'gemini-test' });
-    expect(server.requests[0]).toMatchObject({ model: 'gemini-test', stream: true });
+    expect(fake().requests[0]).toMatchObject({ model: 'gemini-test', stream: true });
   });
 
   it('sends a 503 UNAVAILABLE error chunk after errorAfter chunks', async () => {
-    server.setScript(replies.stream({ chunks: ['a', 'b'], errorAfter: 1 }));
+    fake().setScript(replies.stream({ chunks: ['a', 'b'], errorAfter: 1 }));
     const { text } = await wire('/v1beta/models/m:streamGenerateContent?alt=sse', {});
     expect(dataLines(text.replaceAll('\r', '')).at(-1)).toMatchObject({
       error: { code: 503, status: 'UNAVAILABLE' },
@@ -116,12 +107,12 @@ describe('the fake server in the Gemini wire format', () => {
   });
 
   it('answers the real SDK without a stream with a response', async () => {
-    const client = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: server.origin } });
-    server.setScript(replies.ok({ content: 'Hi there' }));
+    const client = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: fake().origin } });
+    fake().setScript(replies.ok({ content: 'Hi there' }));
     const response = await client.models.generateContent({ model: 'gemini-test', contents: 'hi' });
     expect(response.text).toBe('Hi there');
     expect(response.candidates?.[0]?.finishReason).toBe('STOP');
-    expect(server.requests[0]).toMatchObject({ model: 'gemini-test', stream: false });
+    expect(fake().requests[0]).toMatchObject({ model: 'gemini-test', stream: false });
   });
 
   it('answers 404 to a path of no provider', async () => {
@@ -132,8 +123,8 @@ describe('the fake server in the Gemini wire format', () => {
 
 describe('replies.stream cutAfter', () => {
   it('ends an OpenAI chat stream cleanly without its finish_reason chunk and [DONE]', async () => {
-    const client = new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-    server.setScript(replies.stream({ chunks: ['a', 'b', 'c'], cutAfter: 2 }));
+    const client = new OpenAI({ apiKey: 'test', baseURL: fake().baseURL, maxRetries: 0 });
+    fake().setScript(replies.stream({ chunks: ['a', 'b', 'c'], cutAfter: 2 }));
     const stream = await client.chat.completions.create({
       model: 'gpt-test',
       messages: [{ role: 'user', content: 'hi' }],
