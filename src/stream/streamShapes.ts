@@ -28,13 +28,18 @@ const RESPONSE_END_EVENTS = new Set([
   'response.incomplete',
 ]);
 
-/** OpenAI Responses API events (`response.*`): output is a `.delta` or `.done` but reasoning's. */
+/**
+ * OpenAI Responses API events (`response.*`): output is a `.delta` or `.done` event that is not
+ * reasoning's (`response.reasoning*`, or an output item of type `reasoning`), or the end event.
+ */
 const openAIResponses: StreamShape = {
   matches: (chunk) => typeof chunk.type === 'string' && chunk.type.startsWith('response.'),
   isOutput(chunk) {
     const type = chunk.type as string;
     if (RESPONSE_END_EVENTS.has(type)) return true;
-    if (type.startsWith('response.reasoning')) return false;
+    if (type.startsWith('response.reasoning') || field(chunk.item, 'type') === 'reasoning') {
+      return false;
+    }
     return type.endsWith('.delta') || type.endsWith('.done');
   },
   endsAnswer: (chunk) => RESPONSE_END_EVENTS.has(chunk.type as string),

@@ -17,6 +17,15 @@ describe('isFirstOutput', () => {
     expect(isFirstOutput({ type, sequence_number: 0 })).toBe(false);
   });
 
+  it('holds back the output item events of a reasoning item, not those of a message', () => {
+    for (const type of ['response.output_item.added', 'response.output_item.done']) {
+      expect(isFirstOutput({ type, item: { type: 'reasoning', summary: [] } })).toBe(false);
+    }
+    expect(isFirstOutput({ type: 'response.output_item.done', item: { type: 'message' } })).toBe(
+      true,
+    );
+  });
+
   it.each([
     'response.output_text.delta',
     'response.function_call_arguments.delta',
