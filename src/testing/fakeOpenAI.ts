@@ -149,7 +149,7 @@ function render(exchange: Exchange, reply: OkReply | StatusReply | RawReply): Re
 async function sendStream(exchange: Exchange, reply: StreamReply): Promise<void> {
   const { res } = exchange;
   const { endpoint = 'chat', record, body } = exchange;
-  const frames = streamFramesFor(endpoint, record.model, body, reply.chunks);
+  const frames = streamFramesFor(endpoint, record.model, body, reply.chunks, reply.thinking);
   res.writeHead(200, { ...baseHeaders(), ...OK_RATE_LIMIT_HEADERS, ...SSE_HEADERS });
   await exchange.write(frames.head.join(''));
   const cutAt =

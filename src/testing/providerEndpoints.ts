@@ -52,14 +52,18 @@ export function okBodyFor(
   return okBody(endpoint, body, content);
 }
 
-/** The SSE frames of a streamed answer of `chunks` on `endpoint`, from `model`. */
+/**
+ * The SSE frames of a streamed answer of `chunks` on `endpoint`, from `model`, after `thinking`
+ * (Anthropic and Gemini only).
+ */
 export function streamFramesFor(
   endpoint: ProviderEndpoint,
   model: string | undefined,
   body: Json,
   chunks: readonly string[],
+  thinking: readonly string[] = [],
 ): StreamFrames {
-  if (endpoint === 'anthropic') return anthropicFrames(body, chunks);
-  if (endpoint === 'gemini') return geminiFrames(model ?? 'gemini-2.5-flash', body);
+  if (endpoint === 'anthropic') return anthropicFrames(body, chunks, thinking);
+  if (endpoint === 'gemini') return geminiFrames(model ?? 'gemini-2.5-flash', body, thinking);
   return streamFrames(endpoint, body, chunks);
 }

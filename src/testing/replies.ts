@@ -71,6 +71,8 @@ export interface StreamReply {
   readonly chunks: readonly string[];
   /** The wait before each chunk, in milliseconds. */
   readonly chunkDelayMs: number;
+  /** The model's thinking, sent before the chunks (Anthropic and Gemini streams). */
+  readonly thinking?: readonly string[];
   /** Send this many chunks, then keep the connection open and silent. */
   readonly stallAfter?: number;
   /** Send this many chunks, then destroy the socket. */
@@ -191,6 +193,13 @@ export function validateReply(value: unknown, where: string, prefix = ''): asser
         refuse(where, field('chunks'), 'an array of strings', chunks);
       }
       checkMs(where, field('chunkDelayMs'), reply.chunkDelayMs);
+      const { thinking } = reply;
+      if (
+        thinking !== undefined &&
+        (!Array.isArray(thinking) || thinking.some((text) => typeof text !== 'string'))
+      ) {
+        refuse(where, field('thinking'), 'an array of strings', thinking);
+      }
       const faults = STREAM_FAULTS.filter((name) => reply[name] !== undefined);
       if (faults.length > 1) {
         refuse(
@@ -275,6 +284,12 @@ export interface StreamOptions {
   cutAfter?: number;
   /** Wait before each chunk, in milliseconds; default 0. */
   chunkDelayMs?: number;
+  /**
+   * The model's thinking, sent at once before the chunks: a `thinking` content block with its
+   * `thinking_delta` events and a `signature_delta` (Anthropic), chunks of `thought: true` parts
+   * (Gemini). Chat and Responses API streams leave it out. Default: none.
+   */
+  thinking?: readonly string[];
 }
 
 /**

@@ -59,6 +59,7 @@ describe.each(['openai', 'anthropic', 'google'] as const)(
       // The AI SDK throws a dropped connection as an APICallError of status 200 whose cause is
       // the network error: checked below, its kind is the classification's business.
       dropKind: false,
+      thinks: provider !== 'openai',
     });
 
     it('throws a dropped connection with the network error as the cause of its cause', async () => {

@@ -30,7 +30,13 @@ const textOf = (event: Anthropic.RawMessageStreamEvent) =>
     : undefined;
 
 describe('streamPolicy with the real @anthropic-ai/sdk Messages stream', () => {
-  itGuardsProviderStream({ server: fake, open: messages, textOf, errorKind: 'overloaded' });
+  itGuardsProviderStream({
+    server: fake,
+    open: messages,
+    textOf,
+    errorKind: 'overloaded',
+    thinks: true,
+  });
 
   it('delivers every event from message_start to message_stop', async () => {
     fake().setScript(replies.stream({ chunks: ['a', 'b'] }));

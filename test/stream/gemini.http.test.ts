@@ -26,7 +26,13 @@ const generate = ({ signal }: { signal: AbortSignal }) =>
 const textOf = (chunk: GenerateContentResponse) => chunk.text;
 
 describe('streamPolicy with the real @google/genai generateContentStream', () => {
-  itGuardsProviderStream({ server: fake, open: generate, textOf, errorKind: 'overloaded' });
+  itGuardsProviderStream({
+    server: fake,
+    open: generate,
+    textOf,
+    errorKind: 'overloaded',
+    thinks: true,
+  });
 
   it('streams from the model path, and counts the finishReason chunk', async () => {
     fake().setScript(replies.stream({ chunks: ['a', 'b'] }));

@@ -80,6 +80,8 @@ export interface ProviderStream<T> {
   errorKind: string;
   /** The kind a dropped connection classifies as; default `connection`, `false`: not checked. */
   dropKind?: string | false;
+  /** Whether the fake server sends the model's thinking on this stream (`thinking`). */
+  thinks?: boolean;
 }
 
 /**
@@ -121,6 +123,19 @@ export function itGuardsProviderStream<T>(provider: ProviderStream<T>): void {
     expect(requests).toHaveLength(2);
     expect(events.filter(([name]) => name === 'retry')).toHaveLength(1);
   });
+
+  it.runIf(provider.thinks === true)(
+    'retries an error event after the thinking: thinking does not commit the call',
+    async () => {
+      const { text, error, requests } = await run([
+        replies.stream({ chunks: ['lost'], thinking: ['Let me think', ' hard'], errorAfter: 0 }),
+        replies.stream({ chunks: ['fine'], thinking: ['Easy'] }),
+      ]);
+      expect(error).toBeUndefined();
+      expect(text).toEqual(['fine']);
+      expect(requests).toHaveLength(2);
+    },
+  );
 
   it('throws an error event after the first token as a StreamInterruptedError', async () => {
     const { text, error, ends, requests } = await run(

@@ -79,6 +79,47 @@ describe('the fake server in the Anthropic Messages wire format', () => {
   });
 });
 
+describe('replies.stream thinking', () => {
+  it('sends a thinking block before the text block on Anthropic streams', async () => {
+    fake().setScript(replies.stream({ chunks: ['a'], thinking: ['hm', 'm'] }));
+    const { text } = await wire('/v1/messages', { stream: true });
+    const data = dataLines(text);
+    expect(data.slice(1, 6)).toEqual([
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      },
+      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hm' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'm' } },
+      {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'signature_delta', signature: 'fake-signature' },
+      },
+      { type: 'content_block_stop', index: 0 },
+    ]);
+    expect(data[8]).toEqual({
+      type: 'content_block_delta',
+      index: 1,
+      delta: { type: 'text_delta', text: 'a' },
+    });
+  });
+
+  it('sends thought parts before the text on Gemini streams', async () => {
+    fake().setScript(replies.stream({ chunks: ['a'], thinking: ['hm'] }));
+    const { text } = await wire('/v1beta/models/m:streamGenerateContent', {});
+    const parts = dataLines(text.replaceAll('\r', '')).map((c) => c.candidates[0].content.parts);
+    expect(parts).toEqual([[{ text: 'hm', thought: true }], [{ text: 'a' }], [{ text: '' }]]);
+  });
+
+  it('is checked: an array of strings', () => {
+    expect(() => replies.stream({ thinking: 'hm' as never })).toThrow(
+      new TypeError('replies.stream: thinking must be an array of strings, got "hm"'),
+    );
+  });
+});
+
 describe('the fake server in the Gemini wire format', () => {
   it('streams one GenerateContentResponse per chunk, then a finishReason', async () => {
     fake().setScript(replies.stream({ chunks: ['a', 'b'] }));
