@@ -37,8 +37,8 @@ export interface GuardStreamOptions<T = unknown> {
   idleMs?: number | undefined;
   /**
    * Which chunk is the first token: `guardStream` resolves once it has arrived, holding back the
-   * chunks before it. Default {@link isFirstOutput}: any chunk but the Responses API's lifecycle
-   * events that come before the model's first output.
+   * chunks before it. Default {@link isFirstOutput}: the first chunk of model output in each
+   * known shape (not a lifecycle or thinking chunk), any chunk of another shape.
    */
   isFirstToken?: (chunk: T) => boolean;
   /**
