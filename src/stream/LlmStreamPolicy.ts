@@ -9,7 +9,11 @@ import type { PolicyEvents } from '../events.js';
 import { isAbortSignal } from '../signals.js';
 import { type GuardedStream, guardStream, type StreamEndReport } from './guardStream.js';
 import { raceSignal } from './raceSignal.js';
-import { resolveStreamPolicyOptions, type StreamPolicyOptions } from './streamPolicyOptions.js';
+import {
+  type ChunkTestOptions,
+  resolveStreamPolicyOptions,
+  type StreamPolicyOptions,
+} from './streamPolicyOptions.js';
 
 /** The function a stream policy runs: it starts the request and returns its stream. */
 export type StreamFn<T> = (
@@ -45,15 +49,17 @@ export class LlmStreamPolicy {
   private readonly pipeline: LlmPolicy;
   private readonly firstTokenMs: number | undefined;
   private readonly idleMs: number | undefined;
+  private readonly chunkTests: ChunkTestOptions;
 
   /** Validates `options` (a TypeError names a bad option and its value) and builds the pipeline. */
   constructor(options: StreamPolicyOptions = {}) {
-    const { pipeline, firstTokenMs, idleMs } = resolveStreamPolicyOptions(options);
+    const { pipeline, firstTokenMs, idleMs, ...chunkTests } = resolveStreamPolicyOptions(options);
     this.pipeline = createPolicy({ name: 'stream', ...pipeline });
     this.name = this.pipeline.name;
     this.events = this.pipeline.events;
     this.firstTokenMs = firstTokenMs;
     this.idleMs = idleMs;
+    this.chunkTests = chunkTests;
   }
 
   /** The circuit breaker's state; `'closed'` when the policy has no breaker. */
@@ -138,6 +144,7 @@ export class LlmStreamPolicy {
         controller.signal,
       );
       const stream = await guardStream(source, {
+        ...(this.chunkTests as ChunkTestOptions<T>),
         controller,
         idleMs: this.idleMs,
         onEnd: (report: StreamEndReport) => {
