@@ -118,6 +118,7 @@ export class RateLimitGate {
     }
     if (this.queue.length === 0) {
       const now = Date.now();
+      this.forgetPaceIfQuiet(now);
       if (this.waitMs(cost, now) === 0) {
         this.grant(cost, now);
         return OPEN;
@@ -144,6 +145,7 @@ export class RateLimitGate {
     this.pace.succeeded(now, this.queue.length > 0 && this.pace.waitMs(now) > 0);
     this.reportPace();
     if (this.queue.length > 0) this.release();
+    else this.forgetPaceIfQuiet(now);
   }
 
   /** An attempt failed with a 429 (`reason.kind === 'rate_limit'`): closes the gate and slows the pace. */
@@ -158,7 +160,7 @@ export class RateLimitGate {
     );
     const wasOpen = this.closedUntil <= now;
     this.closedUntil = Math.max(this.closedUntil, now + waitMs);
-    this.pace.holdUntil(this.closedUntil, now);
+    this.pace.closed(waitMs, this.closedUntil, now);
     this.requests?.holdUntil(this.closedUntil, now);
     if (wasOpen && waitMs > 0) this.report({ type: 'rateLimited', waitMs, reason });
     this.reportPace();
@@ -229,6 +231,11 @@ export class RateLimitGate {
     this.queue.splice(index, 1);
     waiter.reject(waiter.signal?.reason);
     if (index === 0) this.release();
+  }
+
+  /** Forgets the learned pace once the congestion is over (call only while nobody waits). */
+  private forgetPaceIfQuiet(now: number): void {
+    if (this.pace.forgetIfQuiet(now)) this.reportedRate = Number.NaN;
   }
 
   private reportPace(): void {

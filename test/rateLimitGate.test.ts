@@ -34,11 +34,13 @@ function track(promise: Promise<void>) {
 
 /**
  * Teaches the gate a pace of `rate` requests per second: `rate` requests succeed within one
- * millisecond, then one more is rate-limited with `hintMs` (nothing else in flight).
+ * millisecond, then the two more in flight are rate-limited with `hintMs` (a wave, not a lone
+ * 429). A hint of 1000 / `rate` ms or more implies no faster pace.
  */
 async function learnPace(gate: RateLimitGate, rate: number, hintMs: number) {
-  for (let i = 0; i <= rate; i++) await gate.acquire(undefined);
+  for (let i = 0; i < rate + 2; i++) await gate.acquire(undefined);
   for (let i = 0; i < rate; i++) gate.onSuccess();
+  gate.onRateLimited(rateLimitReason(hintMs));
   gate.onRateLimited(rateLimitReason(hintMs));
 }
 
@@ -126,19 +128,19 @@ describe('closing on a 429', () => {
 describe('the learned pace', () => {
   it('starts from the successes per second before the 429 and releases waiters in order, one per step', async () => {
     const { gate, paced } = gateWith();
-    await learnPace(gate, 10, 30);
+    await learnPace(gate, 10, 300);
     expect(paced()).toEqual([10]);
     const start = Date.now();
     const order: number[] = [];
     const waiters = Array.from({ length: 5 }, (_, i) =>
       track(gate.acquire(undefined).then(() => void order.push(i))),
     );
-    await vi.advanceTimersByTimeAsync(29);
+    await vi.advanceTimersByTimeAsync(299);
     expect(order).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(order).toEqual([0, 1, 2, 3, 4]);
-    // one at the reopening (30 ms), then one every 100 ms (10 per second)
-    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130, 230, 330, 430]);
+    // one at the reopening (300 ms), then one every 100 ms (10 per second)
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([300, 400, 500, 600, 700]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -201,13 +203,13 @@ describe('the learned pace', () => {
   it('takes its first estimate from replies that come back after the first 429', async () => {
     const { gate, paced } = gateWith();
     for (let i = 0; i < 40; i++) await gate.acquire(undefined);
-    gate.onRateLimited(rateLimitReason(50));
+    gate.onRateLimited(rateLimitReason(100));
     for (let i = 0; i < 15; i++) {
       gate.onSuccess();
-      gate.onRateLimited(rateLimitReason(50));
+      gate.onRateLimited(rateLimitReason(100));
     }
     expect(paced()).toEqual([]);
-    for (let i = 0; i < 9; i++) gate.onRateLimited(rateLimitReason(50));
+    for (let i = 0; i < 9; i++) gate.onRateLimited(rateLimitReason(100));
     // the wave's replies are all in: 15 successes in the last second
     expect(paced()).toEqual([15]);
   });
@@ -366,11 +368,11 @@ describe('events', () => {
     const gate = new RateLimitGate({}, () => {
       throw new Error('bad logger');
     });
-    await learnPace(gate, 10, 30);
+    await learnPace(gate, 10, 300);
     const start = Date.now();
     const waiters = Array.from({ length: 2 }, () => track(gate.acquire(undefined)));
-    await vi.advanceTimersByTimeAsync(200);
-    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([300, 400]);
   });
 });
 
@@ -508,7 +510,7 @@ describe('how successes raise the pace', () => {
 
   it('lets a learned pace send one second worth at once after an idle second', async () => {
     const { gate } = await paced10();
-    await vi.advanceTimersByTimeAsync(2_000);
+    await vi.advanceTimersByTimeAsync(1_500); // idle, but not yet long enough to forget the pace
     const start = Date.now();
     const calls = Array.from({ length: 12 }, () => track(gate.acquire(undefined)));
     await vi.advanceTimersByTimeAsync(1_000);
