@@ -28,6 +28,7 @@ function script(): Schedule {
   const bucket = schedules.tokenBucket({
     ratePerSec: SERVER_RATE,
     burst: SERVER_RATE,
+    // biome-ignore lint/suspicious/noThenProperty: the test kit's option, not a thenable.
     then: replies.delay(REPLY_MS, replies.ok()),
   });
   const limited = replies.rateLimit({ retryAfterMs: HINT_MS });
