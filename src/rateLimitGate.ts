@@ -58,12 +58,13 @@ const REPORT_INCREASE = 1.1;
  * (first attempts and retries). Until the server's first 429 and without budgets, `acquire` is a
  * resolved promise: no timer, no queue. A 429 closes the gate for the server's hint (or a backoff
  * that doubles while hint-less 429s continue); callers then wait in one FIFO queue and are released
- * at a pace learned from the server (start from the successes per second just before the 429, add
- * while calls succeed, multiply by `decreaseFactor` on a new 429 at most once a second;
- * docs/rate-limits.md), and within
- * the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller reports each
- * attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an `emit` that throws
- * cannot disturb the gate.
+ * at a pace learned from the server (docs/rate-limits.md): a lone 429 sets none; otherwise it
+ * starts from the successes per second just before the 429, never below the rate the waits
+ * imply, grows while calls succeed, is multiplied by `decreaseFactor` on a new 429 at most once a
+ * second, and is forgotten once the gate has been open `forgetAfterMs` without a 429 and nobody
+ * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller
+ * reports each attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an
+ * `emit` that throws cannot disturb the gate.
  */
 export class RateLimitGate {
   private readonly options: ResolvedRateLimitOptions;
