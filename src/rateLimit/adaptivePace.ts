@@ -117,13 +117,13 @@ export class AdaptivePace {
   }
 
   /**
-   * After a 429 that closed the gate for `waitMs`, until `reopenAt` (the latest reopening of
-   * all): the next request goes at `reopenAt` at the earliest, then one per step, and the quiet
+   * After a 429 that closed the gate for `waitMs`, until `reopenAt` (the gate's latest reopening,
+   * which never moves back): the next request goes at `reopenAt` at the earliest, then one per step, and the quiet
    * period that forgets the pace starts again from there.
    */
   closed(waitMs: number, reopenAt: number, now: number): void {
-    this.quietFrom = Math.max(this.quietFrom, reopenAt);
-    if (this.estimatingFirst) this.longestWaitMs = Math.max(this.longestWaitMs, waitMs);
+    this.quietFrom = reopenAt;
+    this.longestWaitMs = Math.max(this.longestWaitMs, waitMs);
     this.endEstimate(now);
     this.bucket?.holdUntil(reopenAt, now);
   }
@@ -138,10 +138,7 @@ export class AdaptivePace {
     this.rate = undefined;
     this.bucket = undefined;
     this.estimatingFirst = false;
-    this.implied = false;
     this.staleLeft = 0;
-    this.recoverTo = 0;
-    this.cutAt = Number.NEGATIVE_INFINITY;
     return true;
   }
 
@@ -150,10 +147,16 @@ export class AdaptivePace {
     return now - this.quietFrom >= this.tuning.forgetAfterMs;
   }
 
-  /** A first estimate starts: from the successes of the last second, until the wave is in. */
+  /**
+   * A first estimate starts afresh (nothing of a forgotten pace is kept): from the successes of
+   * the last second, until the wave is in.
+   */
   private startEstimate(now: number): void {
     this.estimatingFirst = true;
     this.longestWaitMs = 0;
+    this.implied = false;
+    this.recoverTo = 0;
+    this.cutAt = Number.NEGATIVE_INFINITY;
     this.setRate(this.meter.perSec(now), now);
     this.staleLeft = this.inFlight.size(now);
   }
