@@ -40,6 +40,13 @@ export interface RateLimitOptions {
   /** The learned pace never drops below this many requests per second. Default 0.5. */
   minRatePerSec?: number;
   /**
+   * How long the learned pace outlives the congestion it was learned from: once no 429 has come
+   * for this many ms after the gate last reopened, the pace is forgotten the next time nobody
+   * waits at the gate (never with callers queued, so no queue is released at once), and the gate
+   * is unpaced again until the next 429. Default 2000.
+   */
+  forgetAfterMs?: number;
+  /**
    * How long the gate closes after a 429 without a wait hint (`retry-after-ms` / `retry-after`);
    * doubled for each further 429 in a row, up to `maxWaitMs`. Default 1000.
    */
@@ -56,6 +63,7 @@ export interface ResolvedRateLimitOptions {
   increasePerSec: number;
   decreaseFactor: number;
   minRatePerSec: number;
+  forgetAfterMs: number;
   backoffMs: number;
   maxWaitMs: number;
 }
@@ -68,6 +76,8 @@ export const RATE_LIMIT_DEFAULTS = {
   decreaseFactor: 0.7,
   /** Default of {@link RateLimitOptions.minRatePerSec}: 0.5 requests per second. */
   minRatePerSec: 0.5,
+  /** Default of {@link RateLimitOptions.forgetAfterMs}: 2000 ms. */
+  forgetAfterMs: 2000,
   /** Default of {@link RateLimitOptions.backoffMs}: 1000 ms. */
   backoffMs: 1000,
   /** Default of {@link RateLimitOptions.maxWaitMs}: 60000 ms. */
@@ -90,6 +100,7 @@ const CHECKS: Record<keyof RateLimitOptions, Check> = {
   increasePerSec: atLeastZero,
   decreaseFactor: fraction,
   minRatePerSec: positive,
+  forgetAfterMs: atLeastZero,
   backoffMs: positive,
   maxWaitMs: positive,
 };
@@ -138,6 +149,7 @@ export function resolveRateLimitOptions(
     increasePerSec: o.increasePerSec ?? RATE_LIMIT_DEFAULTS.increasePerSec,
     decreaseFactor: o.decreaseFactor ?? RATE_LIMIT_DEFAULTS.decreaseFactor,
     minRatePerSec: o.minRatePerSec ?? RATE_LIMIT_DEFAULTS.minRatePerSec,
+    forgetAfterMs: o.forgetAfterMs ?? RATE_LIMIT_DEFAULTS.forgetAfterMs,
     backoffMs: o.backoffMs ?? RATE_LIMIT_DEFAULTS.backoffMs,
     maxWaitMs: o.maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs,
   };
