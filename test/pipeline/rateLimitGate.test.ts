@@ -105,7 +105,10 @@ describe('rate-limit stage', () => {
       await policy.execute(() => 'ok');
       await vi.advanceTimersByTimeAsync(50);
     }
-    await outcome(policy.execute(() => Promise.reject(httpError(429, { retryAfterMs: 100 }))));
+    // two at once: a wave, not a lone 429 (which sets no pace)
+    const limited = () =>
+      policy.execute(() => Promise.reject(httpError(429, { retryAfterMs: 100 })));
+    await Promise.all([outcome(limited()), outcome(limited())]);
     const calls = Array.from({ length: 5 }, () => policy.execute(() => 'ok'));
     await vi.runAllTimersAsync();
     await Promise.all(calls);
