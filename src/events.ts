@@ -3,7 +3,12 @@ import type { ErrorClassification } from './errors/ErrorClassification.js';
 import type { TimeoutScope } from './errors/TimeoutError.js';
 
 /** Why a call stopped retrying. */
-export type GiveUpWhy = 'not_retryable' | 'max_retries' | 'retry_after_too_long' | 'deadline';
+export type GiveUpWhy =
+  | 'not_retryable'
+  | 'max_retries'
+  | 'retry_after_too_long'
+  | 'deadline'
+  | 'wait_too_long';
 
 /** How a stream ended: read to the end, left early by the caller, or failed. */
 export type StreamOutcome = 'completed' | 'released' | 'failed';
@@ -82,6 +87,8 @@ export interface PolicyEventMap {
     attempts: number;
     /** From `execute` to the result, retries and waits included, in ms. */
     durationMs: number;
+    /** The route that answered, for a fallback policy (whose `attempts` counts routes tried). */
+    route?: string;
   };
   /** A call failed for good. */
   failure: {
@@ -93,6 +100,17 @@ export interface PolicyEventMap {
     /** From `execute` to the failure, retries and waits included, in ms. */
     durationMs: number;
     /** Why the call failed (`aborted` when the caller aborted it). */
+    reason: ErrorClassification;
+    /** The last route tried, for a fallback policy (whose `attempts` counts routes tried). */
+    route?: string;
+  };
+  /** A fallback policy moves on from route `from` to route `to`. */
+  fallback: {
+    /** The route left. */
+    from: string;
+    /** The route tried next. */
+    to: string;
+    /** Why `from` was left: its last failure, or its open circuit breaker (`aborted`). */
     reason: ErrorClassification;
   };
   /** The rate-limit gate closed after a 429; callers wait `waitMs` before the next request. */

@@ -10,7 +10,7 @@ export interface EventLogger {
   debug(obj: object, msg: string): void;
   /** Logs a breaker reset, a new pace or a finished stream. */
   info(obj: object, msg: string): void;
-  /** Logs a retry, a hedge, a half-open trial, a timeout or a closing rate-limit gate. */
+  /** Logs a retry, a hedge, a fallback, a half-open trial, a timeout or a closing gate. */
   warn(obj: object, msg: string): void;
   /** Logs an opening breaker, a call given up or failed, or a bulkhead rejection. */
   error(obj: object, msg: string): void;
@@ -18,14 +18,15 @@ export interface EventLogger {
 
 /**
  * The level each event is logged at, after Polly's telemetry severities: a retry, a hedge, a
- * half-open trial, a timeout and a closing rate-limit gate are warnings; an opening breaker, a
- * call given up or failed and a bulkhead rejection are errors; a reset, a new pace and a finished
- * stream are information; a success and a first token are debug.
+ * fallback to another route, a half-open trial, a timeout and a closing rate-limit gate are
+ * warnings; an opening breaker, a call given up or failed and a bulkhead rejection are errors; a
+ * reset, a new pace and a finished stream are information; a success and a first token are debug.
  */
 export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogger>> = Object.freeze(
   {
     retry: 'warn',
     hedge: 'warn',
+    fallback: 'warn',
     halfOpen: 'warn',
     timeout: 'warn',
     rateLimited: 'warn',

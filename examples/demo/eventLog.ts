@@ -69,6 +69,8 @@ function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): strin
         return `circuit open, nothing sent: attempt ${f.attempt} waits ${f.delayMs} ms for the half-open trial`;
       }
       return `attempt ${f.attempt} failed (${reason(f.reason as ErrorClassification)}), retrying in ${f.delayMs} ms`;
+    case 'fallback':
+      return `route ${f.from} failed (${reason(f.reason as ErrorClassification)}): trying ${f.to}`;
     case 'hedge':
       return `attempt still unanswered after ${f.delayMs} ms: attempt ${f.attempt} started beside it`;
     case 'giveUp':

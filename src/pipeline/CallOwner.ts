@@ -1,6 +1,7 @@
 import type { Event, IFailureEvent, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'eventemitter3';
 import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import { limitOf } from '../validate.js';
 import { CallRecord } from './callRecord.js';
 import type { Reporter } from './reporter.js';
 
@@ -33,9 +34,11 @@ export class CallOwner {
     run: (record: CallRecord) => PromiseLike<T>,
     signal: AbortSignal | undefined,
     tokens: number | undefined,
+    maxWaitMs?: number,
   ): Promise<T> {
     const startedAt = Date.now();
     const record = new CallRecord(tokens);
+    record.maxWaitMs = limitOf(maxWaitMs);
     if (signal?.aborted) {
       record.abort(signal.reason);
       this.failed(record, startedAt, signal.reason);
@@ -95,7 +98,11 @@ export class CallOwner {
     const { reporter, outcomes } = this;
     if (!reporter.events.listenerCount('success') && !outcomes.listenerCount('success')) return;
     const durationMs = Date.now() - startedAt;
-    reporter.report('success', () => ({ attempts: record.attempt, durationMs }));
+    reporter.report('success', () => ({
+      attempts: record.attempt,
+      durationMs,
+      ...routeOf(record),
+    }));
     outcomes.emit('success', { duration: durationMs });
   }
 
@@ -107,11 +114,21 @@ export class CallOwner {
     const reason = record.aborted
       ? classifyOpenAIError(error, { signal: record.signal })
       : record.reasonOf(error);
-    reporter.report('failure', () => ({ attempts: record.attempt, durationMs, reason }));
+    reporter.report('failure', () => ({
+      attempts: record.attempt,
+      durationMs,
+      reason,
+      ...routeOf(record),
+    }));
     outcomes.emit('failure', {
       duration: durationMs,
       handled: reason.retryable,
       reason: { error },
     });
   }
+}
+
+/** The `route` field of a fallback call's outcome events; nothing for other calls. */
+function routeOf(record: CallRecord): { route?: string } {
+  return record.route === undefined ? {} : { route: record.route };
 }

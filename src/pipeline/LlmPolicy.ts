@@ -76,6 +76,11 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     return this.breaker?.state ?? 'closed';
   }
 
+  /** When the open circuit breaker lets its next trial call through (`Date.now()` scale); 0 without one. */
+  get circuitHalfOpenAt(): number {
+    return this.breaker?.halfOpenAt ?? 0;
+  }
+
   /**
    * Runs `fn` through the pipeline. `fn` receives `{ signal, attempt }`: pass `signal` on to the
    * SDK call so timeouts and aborts really stop the request; `attempt` counts from 1.
@@ -84,13 +89,14 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
    * Throws a TypeError at once when `fn` is not a function or the options are malformed.
    */
   execute<T>(fn: PolicyFn<T>, signalOrOptions?: AbortSignal | ExecuteOptions): Promise<T> {
-    const { signal, tokens } = executeArgs(fn, signalOrOptions);
+    const { signal, tokens, maxWaitMs } = executeArgs(fn, signalOrOptions);
     const guarded = refuseStreams(fn);
     return this.owner.run(
       (call) =>
         this.pipeline.execute((context) => guarded(attemptContext(context, call)), call.signal),
       signal,
       tokens,
+      maxWaitMs,
     );
   }
 }

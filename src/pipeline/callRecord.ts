@@ -70,6 +70,13 @@ export class CallRecord {
   holdUntil: PromiseLike<unknown> | undefined = undefined;
   /** Who holds the next attempt back after the last failed one, if anybody. */
   hold: Hold | undefined = undefined;
+  /**
+   * The longest wait before an attempt the call accepts (`execute(fn, { maxWaitMs })`): a longer
+   * backoff, server hint, gate closure or open breaker fails the call at once instead.
+   */
+  maxWaitMs: number | undefined = undefined;
+  /** The route that answered, for a fallback policy's `success` and `failure` events. */
+  route: string | undefined = undefined;
   private failure: { error: unknown; reason: ErrorClassification } | undefined = undefined;
   private listeners: AbortListener[] | undefined = undefined;
   private controller = new AbortController();
@@ -150,6 +157,7 @@ export class CallRecord {
     const branch = new CallRecord(this.tokens, this.root ?? this);
     branch.attempt = attempt;
     branch.deadline = this.deadline;
+    branch.maxWaitMs = this.maxWaitMs;
     return branch;
   }
 

@@ -7,6 +7,16 @@ export {
 } from './callRecord.js';
 export type { ExecuteOptions } from './executeArgs.js';
 export { hedge, type LlmHedgeOptions, LlmHedgePolicy } from './hedge.js';
+export {
+  createFallbackPolicy,
+  defaultFallbackOn,
+  FALLBACK_MAX_WAIT_MS,
+  type FallbackPolicyOptions,
+  type FallbackResult,
+  type FallbackRoute,
+  type FallbackRoutePolicy,
+  LlmFallbackPolicy,
+} from './LlmFallbackPolicy.js';
 export { createPolicy, LlmPolicy, type PolicyFn } from './LlmPolicy.js';
 export { type LlmBulkheadOptions, LlmBulkheadPolicy, llmBulkhead } from './llmBulkhead.js';
 export {

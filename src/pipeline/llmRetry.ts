@@ -36,7 +36,8 @@ export type LlmRetryOptions = Partial<RetryOptions> & ReportingOptions;
  * out is retried without the part of the backoff it already spent waiting. After a 429 held by a
  * rate-limit gate inside, it does not sleep: the gate holds the retry with every other caller.
  * An attempt an open circuit breaker inside refused is retried when the breaker half-opens (a
- * retry too). A retry whose wait would end after the call's total deadline is not started.
+ * retry too). A retry whose wait would end after the call's total deadline, or is longer than the
+ * call's `maxWaitMs` (`execute(fn, { maxWaitMs })`), is not started.
  * Emits `retry` (its `delayMs` is the wait before the next attempt, whoever holds it) and `giveUp`.
  */
 export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
@@ -97,6 +98,9 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
         }
         if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
           why = 'deadline';
+        }
+        if (why === undefined && call.maxWaitMs !== undefined && waitMs > call.maxWaitMs) {
+          why = 'wait_too_long';
         }
         if (why !== undefined) {
           this.reporter.report('giveUp', () => ({ attempts: attempt, reason, why }));

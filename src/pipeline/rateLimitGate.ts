@@ -15,11 +15,14 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
  * attempt until it reopens; any other answer counts as not rate-limited. An attempt that never
  * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
  * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
- * nor a breaker failure. Emits `rateLimited` and `paced`.
+ * nor a breaker failure. A call whose `maxWaitMs` is shorter than the gate's closure fails at once
+ * with the 429 that closed it. Emits `rateLimited` and `paced`.
  */
 export class RateLimitGatePolicy extends PipelineStage {
   /** The gate every call through this stage shares. */
   readonly gate: RateLimitGate;
+  /** The last 429, given again to a call that will not wait as long as the gate stays closed. */
+  private closedBy: unknown = undefined;
 
   constructor(options: RateLimitGateOptions = {}) {
     super(checkReporting('rateLimit', options));
@@ -31,7 +34,14 @@ export class RateLimitGatePolicy extends PipelineStage {
   }
 
   protected async run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
-    const { gate } = this;
+    const { gate, closedBy } = this;
+    const { maxWaitMs } = call;
+    if (maxWaitMs !== undefined && closedBy !== undefined) {
+      if (gate.reopensAt - Date.now() > maxWaitMs) {
+        call.holdNext('gate', gate.reopensAt);
+        throw closedBy;
+      }
+    }
     await gate.acquire(call.signal, call.tokens);
     let value: T;
     try {
@@ -39,6 +49,7 @@ export class RateLimitGatePolicy extends PipelineStage {
     } catch (error) {
       const reason = call.reasonOf(error);
       if (reason.kind === 'rate_limit') {
+        this.closedBy = error;
         gate.onRateLimited(reason);
         call.holdNext('gate', gate.reopensAt);
       } else if (reason.kind !== 'aborted') gate.onSuccess();
