@@ -2,7 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyEvent } from '../../src/events.js';
-import { createFallbackPolicy } from '../../src/pipeline/LlmFallbackPolicy.js';
+import {
+  createFallbackPolicy,
+  type FallbackPolicyOptions,
+} from '../../src/pipeline/LlmFallbackPolicy.js';
 import { createChatPolicy } from '../../src/policies/chat.js';
 import { createStreamPolicy } from '../../src/policies/stream.js';
 import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
@@ -38,9 +41,7 @@ const quickChat = (name: string) =>
     circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 300, maxHalfOpenAfterMs: 300 },
   });
 
-function askPolicy(
-  options: { fallbackOn?: Parameters<typeof createFallbackPolicy>[0]['fallbackOn'] } = {},
-) {
+function askPolicy(options: Pick<FallbackPolicyOptions<Messages>, 'fallbackOn'> = {}) {
   const openaiPolicy = quickChat('openai');
   const anthropicPolicy = quickChat('anthropic');
   const ask = createFallbackPolicy<Messages, unknown>({

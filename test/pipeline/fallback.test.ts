@@ -85,7 +85,7 @@ describe('createFallbackPolicy', () => {
       routes: [
         {
           name: 'a',
-          call: ({}, { signal }) =>
+          call: (_input, { signal }) =>
             new Promise((_, reject) => {
               signal.addEventListener('abort', () => reject(signal.reason));
             }),
