@@ -11,6 +11,7 @@ import { s2Outage } from './scenarios/s2Outage.js';
 import { s3Hangs } from './scenarios/s3Hangs.js';
 import { s4Quota } from './scenarios/s4Quota.js';
 import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
+import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
 
 /**
  * `npm run bench`: runs every scenario and the overhead bench, prints each section and writes
@@ -26,6 +27,8 @@ const SCENARIOS: readonly Scenario[] = [
   s3Hangs,
   s4Quota,
   s5StalledStreams,
+  s6Fallback,
+  s6bRateLimitSpill,
   overhead,
 ];
 

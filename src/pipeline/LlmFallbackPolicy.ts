@@ -38,8 +38,8 @@ export interface FallbackRoute<I = unknown> {
   /**
    * The longest wait before an attempt on this route, in ms: a longer backoff, server hint
    * (`retry-after`), gate closure or open breaker moves on to the next route at once. Default
-   * 1000 for every route but the last, which has nowhere to move on to and waits as its policy
-   * says.
+   * {@link FALLBACK_MAX_WAIT_MS} (0: the next route answers now rather than this one later) for
+   * every route but the last, which has nowhere to move on to and waits as its policy says.
    */
   maxWaitMs?: number;
 }
@@ -67,8 +67,11 @@ export interface FallbackResult<R = unknown> {
   route: string;
 }
 
-/** The default one-retry-free wait a route accepts before moving on, in ms (not the last route). */
-export const FALLBACK_MAX_WAIT_MS = 1_000;
+/**
+ * The default `maxWaitMs` of every route but the last: 0, so a route that would wait before its
+ * next attempt (a backoff, a `retry-after`, the closed gate, the open breaker) moves on at once.
+ */
+export const FALLBACK_MAX_WAIT_MS = 0;
 
 /** Failures that say this route cannot answer but another may. */
 const MOVE_ON: ReadonlySet<ErrorClassification['kind']> = new Set([
