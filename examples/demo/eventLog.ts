@@ -58,7 +58,12 @@ function reason(r: ErrorClassification | undefined): string {
  * breaker half-opens.
  */
 export function isBreakerWait(e: PolicyEvent<'retry'>): boolean {
-  return e.reason.message.startsWith('BrokenCircuitError');
+  return isBreakerRefusal(e.reason);
+}
+
+/** Whether a failure is the open breaker's refusal (cockatiel's `BrokenCircuitError`). */
+function isBreakerRefusal(r: ErrorClassification): boolean {
+  return r.message.startsWith('BrokenCircuitError');
 }
 
 function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): string {
@@ -70,7 +75,9 @@ function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): strin
       }
       return `attempt ${f.attempt} failed (${reason(f.reason as ErrorClassification)}), retrying in ${f.delayMs} ms`;
     case 'fallback':
-      return `route ${f.from} failed (${reason(f.reason as ErrorClassification)}): trying ${f.to}`;
+      return isBreakerRefusal(f.reason as ErrorClassification)
+        ? `route ${f.from} skipped (circuit open, nothing sent): trying ${f.to}`
+        : `route ${f.from} failed (${reason(f.reason as ErrorClassification)}): trying ${f.to}`;
     case 'hedge':
       return `attempt still unanswered after ${f.delayMs} ms: attempt ${f.attempt} started beside it`;
     case 'giveUp':

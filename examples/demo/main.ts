@@ -1,10 +1,18 @@
 // `npm run demo`: the package's main job. It starts the fake OpenAI server with a scripted story
 // of failures and runs chatPolicy and streamPolicy through the real openai client against it,
-// printing the policies' events as they happen and a summary at the end. No API key needed.
+// printing the policies' events as they happen and a summary at the end; the last chapter falls
+// back to an Anthropic-shaped fake server through the real Anthropic client. No API key needed.
 // `npm run demo -- --live` sends one real chat call through chatPolicy (needs OPENAI_API_KEY).
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import pc from 'picocolors';
-import { chatPolicy, createChatPolicy, createStreamPolicy, logEvents } from '../../src/index.js';
+import {
+  chatPolicy,
+  createChatPolicy,
+  createFallbackPolicy,
+  createStreamPolicy,
+  logEvents,
+} from '../../src/index.js';
 import { replies, schedules, startFakeOpenAI } from '../../src/testing/index.js';
 import { chapter, say, watch, write } from './eventLog.js';
 import { type ChapterResult, printSummary, runCalls } from './summary.js';
@@ -105,6 +113,61 @@ async function story(): Promise<void> {
       for await (const chunk of tokens) write(chunk.choices[0]?.delta?.content ?? '');
     }),
   );
+
+  chapter(
+    '6. Fallback: the OpenAI-shaped server is down for 1.5 s, an Anthropic-shaped one answers',
+  );
+  say(
+    'Each call tries gpt-4o-mini first, then claude; while its breaker is open, gpt-4o-mini is ' +
+      'skipped without a request, and its half-open trial brings the traffic back.',
+  );
+  const anthropicServer = await startFakeOpenAI();
+  const anthropic = new Anthropic({
+    apiKey: 'sk-ant-demo',
+    baseURL: anthropicServer.origin,
+    maxRetries: 0,
+  });
+  const openaiRoute = createChatPolicy({
+    name: 'openai',
+    circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 800 },
+  });
+  const routeTally = watch(openaiRoute.events);
+  for (const name of ['giveUp', 'failure'] as const) routeTally.quiet.add(name);
+  const fallback = createFallbackPolicy<string, unknown>({
+    name: 'ask',
+    routes: [
+      { name: 'gpt-4o-mini', policy: openaiRoute, call: (_input, { signal }) => ask(signal) },
+      {
+        name: 'claude',
+        policy: createChatPolicy({ name: 'anthropic' }),
+        call: (content, { signal }) =>
+          anthropic.messages.create(
+            {
+              model: 'claude-sonnet-4-20250514',
+              max_tokens: 64,
+              messages: [{ role: 'user', content }],
+            },
+            { signal },
+          ),
+      },
+    ],
+  });
+  watch(fallback.events);
+  server.setScript(schedules.failFor(1_500, replies.serverError()));
+  const answeredBy: Record<string, number> = {};
+  const fallbackResult = await runCalls('fallback', server, routeTally, 40, 100, async () => {
+    const { route } = await fallback.execute('Hello!');
+    answeredBy[route] = (answeredBy[route] ?? 0) + 1;
+  });
+  say(
+    `answered by: ${Object.entries(answeredBy)
+      .map(([route, n]) => `${route} ${n}`)
+      .join(
+        ', ',
+      )}; ${anthropicServer.requests.length} request(s) reached the Anthropic-shaped server`,
+  );
+  results.push({ ...fallbackResult, outcomes: answeredBy });
+  await anthropicServer.close();
 
   await server.close();
   printSummary(results);

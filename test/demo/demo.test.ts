@@ -34,8 +34,9 @@ describe('npm run demo', () => {
     expect(stdout).not.toMatch(/\[\d+m/);
     const rows = summaryRows(stdout);
     // [chapter, calls, requests, retries, breaker waits, breaker, outcomes, time]
-    expect([...rows.keys()]).toHaveLength(5);
-    for (const [, calls, requests, retries] of rows.values()) {
+    expect([...rows.keys()]).toHaveLength(6);
+    for (const [title, calls, requests, retries] of rows.values()) {
+      if (title === 'fallback') continue; // its calls move on to the second server instead
       // Each call sends one request and each retry one more; a wait on the open breaker sends none.
       expect(Number(requests)).toBe(Number(calls) + Number(retries));
     }
@@ -59,8 +60,20 @@ describe('npm run demo', () => {
     const stalled = rows.get('stalled stream');
     expect(stalled?.[6]).toBe('timeout 1');
     expect(stdout).toContain('stream interrupted after 8 chunk(s)');
+    const fallback = rows.get('fallback');
+    // Every call answered: by claude while the first server is down, then by gpt-4o-mini again.
+    const answered = fallback?.[6]?.match(/^claude (\d+), gpt-4o-mini (\d+)$/);
+    expect(Number(answered?.[1]) + Number(answered?.[2])).toBe(40);
+    expect(Number(answered?.[2])).toBeGreaterThan(0);
+    expect(fallback?.[5]).toMatch(/^open > half-open > .*closed$/);
+    // The open breaker kept calls off the first server: fewer requests than calls.
+    expect(Number(fallback?.[2])).toBeLessThan(25);
+    expect(stdout).toContain(
+      'ask.fallback  route gpt-4o-mini skipped (circuit open, nothing sent)',
+    );
     // No secret or prompt content in the log.
     expect(stdout).not.toContain('sk-demo');
+    expect(stdout).not.toContain('sk-ant-demo');
     expect(stdout).not.toContain('Hello!');
   }, 90_000);
 

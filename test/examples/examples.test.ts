@@ -87,6 +87,7 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     ).toHaveLength(3);
     expect(stdout).toMatch(/^requests: 2 to gpt-4o, 3 to gpt-4o-mini$/m);
     expect(stderr).toContain('[break] chat:gpt-4o is open');
+    expect(stderr.match(/^\[fallback\] gpt-4o -> gpt-4o-mini/gm)).toHaveLength(3);
   });
 
   it('own-code.ts: every check of the user code passes', () => {
