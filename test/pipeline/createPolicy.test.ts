@@ -35,10 +35,10 @@ describe('createPolicy', () => {
       new TypeError('execute: fn must be a function, got 42'),
     );
     expect(() => policy.execute(() => 1, 42 as never)).toThrow(
-      'execute: the second argument must be an AbortSignal or { signal?, tokens? }, got 42',
+      'execute: the second argument must be an AbortSignal or { signal?, tokens?, maxWaitMs? }, got 42',
     );
     expect(() => policy.execute(() => 1, { timeout: 5 } as never)).toThrow(
-      'execute: timeout is not an execute option (known: signal, tokens), got 5',
+      'execute: timeout is not an execute option (known: signal, tokens, maxWaitMs), got 5',
     );
     expect(() => policy.execute(() => 1, { signal: 'x' } as never)).toThrow(
       'execute: signal must be an AbortSignal, got "x"',
@@ -46,6 +46,32 @@ describe('createPolicy', () => {
     expect(() => policy.execute(() => 1, { tokens: -1 })).toThrow(
       'execute: tokens must be a finite number >= 0, got -1',
     );
+    expect(() => policy.execute(() => 1, { maxWaitMs: -1 })).toThrow(
+      'execute: maxWaitMs must be a number of milliseconds >= 0, or Infinity, got -1',
+    );
+  });
+
+  it('gives a call up at once when its next wait is longer than its maxWaitMs', async () => {
+    const policy = createPolicy({ retry: { ...RETRY, initialDelayMs: 5_000 } });
+    const whys: string[] = [];
+    policy.events.on('giveUp', (e) => whys.push(e.why));
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      return Promise.reject(httpError(503));
+    };
+    await expect(policy.execute(failing, { maxWaitMs: 100 })).rejects.toMatchObject({
+      status: 503,
+    });
+    expect(attempts).toBe(1);
+    expect(whys).toEqual(['wait_too_long']);
+    // Infinity is no limit: the wait goes ahead (aborted here to keep the test short).
+    const controller = new AbortController();
+    const call = policy.execute(failing, { signal: controller.signal, maxWaitMs: Infinity });
+    await vi.advanceTimersByTimeAsync(20);
+    controller.abort(new Error('stop'));
+    await expect(call).rejects.toThrow('stop');
+    expect(whys).toEqual(['wait_too_long']);
   });
 
   it('takes a token cost of any finite number >= 0, and no other', async () => {

@@ -427,7 +427,7 @@ describe('LlmStreamPolicy', () => {
     const fn = vi.fn(() => channel<string>().iterable);
     expect(() => policy.execute(fn, second as never)).toThrow(
       new TypeError(
-        `execute: the second argument must be an AbortSignal or { signal?, tokens? }, got ${described}`,
+        `execute: the second argument must be an AbortSignal or { signal?, tokens?, maxWaitMs? }, got ${described}`,
       ),
     );
     expect(fn).not.toHaveBeenCalled();
