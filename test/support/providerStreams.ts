@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createStreamPolicy } from '../../src/policies/stream.js';
 import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
+import { createStreamPolicy } from '../../src/policies/stream.js';
 import type { StreamFn } from '../../src/stream/LlmStreamPolicy.js';
 import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
