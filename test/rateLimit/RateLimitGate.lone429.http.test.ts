@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChatPolicy } from '../src/policies/chat.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
 import {
   type FakeOpenAI,
   replies,
@@ -8,8 +8,8 @@ import {
   type Script,
   schedules,
   startFakeOpenAI,
-} from '../src/testing/index.js';
-import { recordEvents } from './support/pipeline.js';
+} from '../../src/testing/index.js';
+import { recordEvents } from '../support/pipeline.js';
 
 /**
  * A lone 429 in quiet and in steady traffic, through the chat preset with the real openai client
