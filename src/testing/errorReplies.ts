@@ -2,7 +2,10 @@ import type { ErrorKind } from '../errors/ErrorClassification.js';
 import { openAIErrorBody, replies, type StatusReply } from './replies.js';
 
 /** The kinds of failure that come as an HTTP error answer. */
-export type HttpErrorKind = Exclude<ErrorKind, 'timeout' | 'connection' | 'aborted' | 'unknown'>;
+export type HttpErrorKind = Exclude<
+  ErrorKind,
+  'timeout' | 'connection' | 'aborted' | 'invalid_output' | 'unknown'
+>;
 
 /** Options of {@link errorReplyFor}. */
 export interface ErrorReplyOptions {
