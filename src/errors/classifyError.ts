@@ -214,6 +214,8 @@ function kindOfInvalidRequest(parts: HttpErrorParts): ErrorKind {
   const isCode = (code: string) => parts.code === code || parts.type === code;
   if (isCode('context_length_exceeded') || isCode('request_too_large')) return 'context_length';
   if (isCode('content_filter') || azureContentFilter(parts)) return 'content_filter';
+  // Google answers a bad API key with a 400 INVALID_ARGUMENT.
+  if (parts.reason === 'API_KEY_INVALID') return 'auth';
   return kindInMessage(parts.serverMessage) ?? 'bad_request';
 }
 
@@ -276,7 +278,9 @@ function classifyHttp(parts: HttpErrorParts): ErrorClassification {
 function isInvalidOutput(error: unknown): boolean {
   const name = readString(error, 'name');
   if (INVALID_OUTPUT_NAMES.has(name)) return true;
-  return name === 'SyntaxError' && readString(error, 'message')?.slice(0, 200).includes('JSON') === true;
+  return (
+    name === 'SyntaxError' && readString(error, 'message')?.slice(0, 200).includes('JSON') === true
+  );
 }
 
 /**

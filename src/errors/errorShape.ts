@@ -139,6 +139,8 @@ export interface HttpErrorParts {
   retryDelayMs?: number;
   /** Whether a Google `QuotaFailure` names a per-day quota. */
   dailyQuota?: true;
+  /** Google's `ErrorInfo.reason`, e.g. `API_KEY_INVALID`. */
+  reason?: string;
 }
 
 /** `value` when it is a non-null object, else `undefined`. */
@@ -182,17 +184,18 @@ export function readHttpParts(value: unknown): HttpErrorParts | undefined {
   const requestId =
     readString(value, 'requestID') ??
     readString(value, 'request_id') ??
-    readHeader(headers, 'x-request-id') ??
+    readString(metadata, 'requestId') ??
     readHeader(headers, 'request-id') ??
-    readString(metadata, 'requestId');
+    readHeader(headers, 'x-request-id');
   if (requestId !== undefined) parts.requestId = requestId;
   const serverMessage = readString(payload, 'message') ?? readString(value, 'message');
   if (serverMessage !== undefined) parts.serverMessage = serverMessage;
   const provider = errorProvider(value, headers, payload);
   if (provider !== undefined) parts.provider = provider;
-  const { retryDelayMs, dailyQuota } = readGoogleDetails(payload);
+  const { retryDelayMs, dailyQuota, reason } = readGoogleDetails(payload);
   if (retryDelayMs !== undefined) parts.retryDelayMs = retryDelayMs;
   if (dailyQuota) parts.dailyQuota = true;
+  if (reason !== undefined) parts.reason = reason;
   return parts;
 }
 

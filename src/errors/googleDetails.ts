@@ -13,6 +13,8 @@ export interface GoogleDetails {
   retryDelayMs?: number;
   /** Whether a `QuotaFailure` names a per-day quota, which no wait within a call cures. */
   dailyQuota: boolean;
+  /** `ErrorInfo.reason`, e.g. `API_KEY_INVALID`. */
+  reason?: string;
 }
 
 /** The first `MAX_ENTRIES` items of `value` when it is an array, else none. */
@@ -33,7 +35,7 @@ function namesDailyQuota(violation: unknown): boolean {
 }
 
 /**
- * Reads `google.rpc.RetryInfo` and `google.rpc.QuotaFailure` from the `details` of a Google
+ * Reads `google.rpc.RetryInfo`, `google.rpc.QuotaFailure` and `google.rpc.ErrorInfo` from the `details` of a Google
  * API error (`{ error: { code, message, status, details } }`), as the Gemini API and Vertex AI
  * send them with a 429 `RESOURCE_EXHAUSTED`.
  */
@@ -45,6 +47,9 @@ export function readGoogleDetails(payload: object | undefined): GoogleDetails {
       const delay = readString(detail, 'retryDelay');
       const ms = delay === undefined ? undefined : parseGoDurationMs(delay);
       if (ms !== undefined) found.retryDelayMs = ms;
+    } else if (type?.endsWith('google.rpc.ErrorInfo') === true) {
+      const reason = readString(detail, 'reason');
+      if (reason !== undefined) found.reason = reason;
     } else if (type?.endsWith('google.rpc.QuotaFailure') === true) {
       if (entries(readField(detail, 'violations')).some(namesDailyQuota)) found.dailyQuota = true;
     }

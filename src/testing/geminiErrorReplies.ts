@@ -1,0 +1,137 @@
+import { replies, type StatusReply } from './replies.js';
+
+/** The kinds of failure the Gemini API answers with an HTTP error. */
+export type GeminiErrorKind =
+  | 'rate_limit'
+  | 'quota'
+  | 'server'
+  | 'overloaded'
+  | 'context_length'
+  | 'auth'
+  | 'bad_request'
+  | 'permission'
+  | 'not_found';
+
+type Detail = Record<string, unknown>;
+
+/** The body Google APIs send with an error: `{ error: { code, message, status, details } }`. */
+export function geminiErrorBody(
+  code: number,
+  status: string,
+  message: string,
+  details: Detail[] = [],
+) {
+  return { error: { code, message, status, ...(details.length > 0 ? { details } : {}) } };
+}
+
+/** A `google.rpc.QuotaFailure` naming one quota, e.g. `GenerateRequestsPerDayPerProjectPerModel`. */
+function quotaFailure(quotaId: string, quotaValue: string): Detail {
+  return {
+    '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+    violations: [
+      {
+        quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+        quotaId,
+        quotaDimensions: { location: 'global', model: 'gemini-2.5-flash' },
+        quotaValue,
+      },
+    ],
+  };
+}
+
+/** A `google.rpc.RetryInfo` asking for `ms`, written as Google writes durations (`"34.4s"`). */
+function retryInfo(ms: number): Detail {
+  return {
+    '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+    retryDelay: `${Number((ms / 1000).toFixed(3))}s`,
+  };
+}
+
+const EXHAUSTED =
+  'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.';
+
+const FOR_KIND: Readonly<Record<GeminiErrorKind, (retryAfterMs: number) => StatusReply>> = {
+  rate_limit: (retryAfterMs) =>
+    replies.status(
+      429,
+      geminiErrorBody(429, 'RESOURCE_EXHAUSTED', EXHAUSTED, [
+        quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '10'),
+        retryInfo(retryAfterMs),
+      ]),
+    ),
+  quota: (retryAfterMs) =>
+    replies.status(
+      429,
+      geminiErrorBody(429, 'RESOURCE_EXHAUSTED', EXHAUSTED, [
+        quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier', '250'),
+        retryInfo(retryAfterMs),
+      ]),
+    ),
+  server: () =>
+    replies.status(
+      500,
+      geminiErrorBody(500, 'INTERNAL', 'An internal error has occurred. Please retry or report.'),
+    ),
+  overloaded: () =>
+    replies.status(
+      503,
+      geminiErrorBody(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
+    ),
+  context_length: () =>
+    replies.status(
+      400,
+      geminiErrorBody(
+        400,
+        'INVALID_ARGUMENT',
+        'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).',
+      ),
+    ),
+  auth: () =>
+    replies.status(
+      400,
+      geminiErrorBody(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'API_KEY_INVALID',
+          domain: 'googleapis.com',
+        },
+      ]),
+    ),
+  bad_request: () =>
+    replies.status(
+      400,
+      geminiErrorBody(
+        400,
+        'INVALID_ARGUMENT',
+        'Invalid JSON payload received. Unknown name "temprature": Cannot find field.',
+      ),
+    ),
+  permission: () =>
+    replies.status(
+      403,
+      geminiErrorBody(403, 'PERMISSION_DENIED', 'The caller does not have permission'),
+    ),
+  not_found: () =>
+    replies.status(
+      404,
+      geminiErrorBody(
+        404,
+        'NOT_FOUND',
+        'models/gemini-nonexistent is not found for API version v1beta, or is not supported for generateContent.',
+      ),
+    ),
+};
+
+/** The kinds {@link geminiErrorReply} knows. */
+export const GEMINI_ERROR_KINDS = Object.keys(FOR_KIND) as GeminiErrorKind[];
+
+/**
+ * The error answer the Gemini API gives for a kind of failure, with its status and body
+ * (`{ error: { code, message, status, details } }`, gRPC status names): `rate_limit` is a 429
+ * `RESOURCE_EXHAUSTED` whose `QuotaFailure` names a per-minute quota and whose `RetryInfo` asks
+ * for `retryAfterMs` (default 1000 ms), `quota` the same for a per-day quota, `auth` the 400
+ * `API_KEY_INVALID`, `context_length` the 400 on too many input tokens.
+ */
+export function geminiErrorReply(kind: GeminiErrorKind, retryAfterMs = 1000): StatusReply {
+  return FOR_KIND[kind](retryAfterMs);
+}
