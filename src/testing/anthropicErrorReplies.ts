@@ -38,6 +38,7 @@ const FOR_KIND: Readonly<Record<AnthropicErrorKind, (retryAfterMs: number) => St
       'rate_limit_error',
       'This request would exceed the rate limit for your organization of 50 requests per minute.',
       {
+        'retry-after': String(Math.ceil(retryAfterMs / 1000)),
         'anthropic-ratelimit-requests-limit': '50',
         'anthropic-ratelimit-requests-remaining': '0',
         'anthropic-ratelimit-requests-reset': resetAt(retryAfterMs),
@@ -73,10 +74,11 @@ export const ANTHROPIC_ERROR_KINDS = Object.keys(FOR_KIND) as AnthropicErrorKind
 /**
  * The error answer Anthropic's API gives for a kind of failure, with its status, body
  * (`{ type: 'error', error: { type, message } }`) and headers (`request-id`; for `rate_limit`
- * the `anthropic-ratelimit-*` headers, the requests limit exhausted and reset `retryAfterMs`
- * from now, default 1000 ms, to the second). `quota` is the 400 of an empty credit balance,
+ * `retry-after` in whole seconds and the `anthropic-ratelimit-*` headers, the requests limit
+ * exhausted and reset `retryAfterMs`
+ * from now, default 200 ms, rounded up to the second). `quota` is the 400 of an empty credit balance,
  * `context_length` the 400 "prompt is too long".
  */
-export function anthropicErrorReply(kind: AnthropicErrorKind, retryAfterMs = 1000): StatusReply {
+export function anthropicErrorReply(kind: AnthropicErrorKind, retryAfterMs = 200): StatusReply {
   return FOR_KIND[kind](retryAfterMs);
 }

@@ -129,9 +129,9 @@ export const GEMINI_ERROR_KINDS = Object.keys(FOR_KIND) as GeminiErrorKind[];
  * The error answer the Gemini API gives for a kind of failure, with its status and body
  * (`{ error: { code, message, status, details } }`, gRPC status names): `rate_limit` is a 429
  * `RESOURCE_EXHAUSTED` whose `QuotaFailure` names a per-minute quota and whose `RetryInfo` asks
- * for `retryAfterMs` (default 1000 ms), `quota` the same for a per-day quota, `auth` the 400
+ * for `retryAfterMs` (default 200 ms), `quota` the same for a per-day quota, `auth` the 400
  * `API_KEY_INVALID`, `context_length` the 400 on too many input tokens.
  */
-export function geminiErrorReply(kind: GeminiErrorKind, retryAfterMs = 1000): StatusReply {
+export function geminiErrorReply(kind: GeminiErrorKind, retryAfterMs = 200): StatusReply {
   return FOR_KIND[kind](retryAfterMs);
 }

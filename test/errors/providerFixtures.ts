@@ -72,14 +72,6 @@ export async function thrownBy(call: () => Promise<unknown>): Promise<unknown> {
   throw new Error('expected the call to throw');
 }
 
-/**
- * A fetch that sends every request to the fake server's chat completions path, keeping method,
- * headers and body: for SDKs whose own paths the fake server does not route.
- */
-export function toFakeServer(fake: FakeOpenAI): typeof fetch {
-  return (_input, init) => fetch(`${fake.baseURL}/chat/completions`, init);
-}
-
 /** Checks the classification of `error` against the case's required answer. */
 export function expectClassified(error: unknown, fixture: ProviderCase): void {
   const result = classifyError(error);
