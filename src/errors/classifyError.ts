@@ -222,6 +222,11 @@ function kindOfInvalidRequest(parts: HttpErrorParts): ErrorKind {
 function kindFromStatus(status: number, parts: HttpErrorParts): ErrorKind {
   const named = KIND_BY_EXCEPTION.get(parts.code);
   if (named !== undefined) return named === 'bad_request' ? kindOfInvalidRequest(parts) : named;
+  // Bedrock marks the exceptions its own retries take with `$retryable`.
+  const retryHint = readField(parts.source, '$retryable');
+  if (retryHint !== null && typeof retryHint === 'object' && status < 500) {
+    return readField(retryHint, 'throttling') === true ? 'rate_limit' : 'overloaded';
+  }
   const fromCodes = kindFromCodes(parts);
   const isCode = (code: string) => parts.code === code || parts.type === code;
   // A 402 is quota whatever its code (KIND_BY_CLIENT_STATUS below); a 429 needs the code, or a
