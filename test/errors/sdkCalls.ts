@@ -53,14 +53,16 @@ export function callAiSdk(fake: FakeOpenAI, via = 'openai', sdkAttempts = 1) {
   return generateText({ model, prompt: 'Hello', maxRetries: sdkAttempts - 1 });
 }
 
-/** `@aws-sdk/client-bedrock-runtime`: `ConverseCommand`. */
-export function callBedrock(fake: FakeOpenAI) {
+/**
+ * A Bedrock Runtime client of `endpoint`, its own retries off, over HTTP/1.1 (it speaks HTTP/2
+ * by default, for its bidirectional streams), its requests sent to the fake server's chat path.
+ */
+export function bedrockClient(endpoint: string): BedrockRuntimeClient {
   const client = new BedrockRuntimeClient({
     region: 'us-east-1',
-    endpoint: fake.baseURL,
+    endpoint,
     credentials: { accessKeyId: 'AKIDTESTKEY', secretAccessKey: 'test-secret-key' },
     maxAttempts: 1,
-    // The client speaks HTTP/2 by default (for its bidirectional streams); the fake server HTTP/1.1.
     requestHandler: new NodeHttpHandler(),
   });
   client.middlewareStack.add(
@@ -70,13 +72,18 @@ export function callBedrock(fake: FakeOpenAI) {
     },
     { step: 'build' },
   );
-  return client.send(
-    new ConverseCommand({
-      modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-      messages: [{ role: 'user', content: [{ text: 'Hello' }] }],
-    }),
-  );
+  return client;
 }
+
+/** A Bedrock `ConverseCommand` of one user message. */
+export const converse = () =>
+  new ConverseCommand({
+    modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    messages: [{ role: 'user', content: [{ text: 'Hello' }] }],
+  });
+
+/** `@aws-sdk/client-bedrock-runtime`: `ConverseCommand`. */
+export const callBedrock = (fake: FakeOpenAI) => bedrockClient(fake.baseURL).send(converse());
 
 /** `@mistralai/mistralai`: `chat.complete` (its path is the fake server's own). */
 export const callMistral = (fake: FakeOpenAI) =>
