@@ -345,7 +345,7 @@ function classifyLink(error: unknown, signal: unknown): ErrorClassification | un
  * const client = new Anthropic({ maxRetries: 0 });
  * try {
  *   await client.messages.create({
- *     model: 'claude-sonnet-4-5',
+ *     model: 'claude-sonnet-5-5',
  *     max_tokens: 1024,
  *     messages: [{ role: 'user', content: 'Hello!' }],
  *   });
