@@ -38,7 +38,10 @@ const TIMEOUT_NAMES: ReadonlySet<string | undefined> = new Set([
 ]);
 
 /** The classes of connection failures: undici's, and Mistral's (Speakeasy SDKs'). */
-const CONNECTION_NAMES: ReadonlySet<string | undefined> = new Set(['SocketError', 'ConnectionError']);
+const CONNECTION_NAMES: ReadonlySet<string | undefined> = new Set([
+  'SocketError',
+  'ConnectionError',
+]);
 
 /**
  * The messages of the `TypeError` that `fetch` rejects with when the network fails: undici

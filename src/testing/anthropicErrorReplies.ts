@@ -1,17 +1,6 @@
+import type { ErrorKind } from '../errors/ErrorClassification.js';
 import { newId } from './openAIBodies.js';
 import { replies, type StatusReply } from './replies.js';
-
-/** The kinds of failure Anthropic's Messages API answers with an HTTP error. */
-export type AnthropicErrorKind =
-  | 'rate_limit'
-  | 'quota'
-  | 'server'
-  | 'overloaded'
-  | 'context_length'
-  | 'auth'
-  | 'bad_request'
-  | 'permission'
-  | 'not_found';
 
 /** The body Anthropic sends with an error: `{ type: 'error', error: { type, message }, request_id }`. */
 export function anthropicErrorBody(type: string, message: string, requestId = newId('req_')) {
@@ -31,7 +20,7 @@ function reply(status: number, type: string, message: string, headers = {}): Sta
   });
 }
 
-const FOR_KIND: Readonly<Record<AnthropicErrorKind, (retryAfterMs: number) => StatusReply>> = {
+const FOR_KIND = {
   rate_limit: (retryAfterMs) =>
     reply(
       429,
@@ -66,7 +55,10 @@ const FOR_KIND: Readonly<Record<AnthropicErrorKind, (retryAfterMs: number) => St
       'Your API key does not have permission to use the specified resource.',
     ),
   not_found: () => reply(404, 'not_found_error', 'model: claude-nonexistent'),
-};
+} satisfies Partial<Record<ErrorKind, (retryAfterMs: number) => StatusReply>>;
+
+/** The kinds of failure Anthropic's Messages API answers with an HTTP error. */
+export type AnthropicErrorKind = keyof typeof FOR_KIND;
 
 /** The kinds {@link anthropicErrorReply} knows. */
 export const ANTHROPIC_ERROR_KINDS = Object.keys(FOR_KIND) as AnthropicErrorKind[];

@@ -1,16 +1,5 @@
+import type { ErrorKind } from '../errors/ErrorClassification.js';
 import { replies, type StatusReply } from './replies.js';
-
-/** The kinds of failure the Gemini API answers with an HTTP error. */
-export type GeminiErrorKind =
-  | 'rate_limit'
-  | 'quota'
-  | 'server'
-  | 'overloaded'
-  | 'context_length'
-  | 'auth'
-  | 'bad_request'
-  | 'permission'
-  | 'not_found';
 
 type Detail = Record<string, unknown>;
 
@@ -50,7 +39,7 @@ function retryInfo(ms: number): Detail {
 const EXHAUSTED =
   'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.';
 
-const FOR_KIND: Readonly<Record<GeminiErrorKind, (retryAfterMs: number) => StatusReply>> = {
+const FOR_KIND = {
   rate_limit: (retryAfterMs) =>
     replies.status(
       429,
@@ -120,7 +109,10 @@ const FOR_KIND: Readonly<Record<GeminiErrorKind, (retryAfterMs: number) => Statu
         'models/gemini-nonexistent is not found for API version v1beta, or is not supported for generateContent.',
       ),
     ),
-};
+} satisfies Partial<Record<ErrorKind, (retryAfterMs: number) => StatusReply>>;
+
+/** The kinds of failure the Gemini API answers with an HTTP error. */
+export type GeminiErrorKind = keyof typeof FOR_KIND;
 
 /** The kinds {@link geminiErrorReply} knows. */
 export const GEMINI_ERROR_KINDS = Object.keys(FOR_KIND) as GeminiErrorKind[];

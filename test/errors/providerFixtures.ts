@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/errors/classifyError.js';
 import type { ErrorKind, ErrorProvider } from '../../src/errors/ErrorClassification.js';
@@ -60,6 +61,16 @@ export function replyOf(fixture: ProviderCase): Reply {
   return fixture.rawBody === undefined
     ? replies.status(fixture.status, fixture.body, headersOf(fixture))
     : replies.raw(fixture.status, fixture.rawBody, headersOf(fixture));
+}
+
+/** A port on 127.0.0.1 that nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }
 
 /** What a call threw; fails the test when it did not throw. */

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { createOpenAI } from '@ai-sdk/openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
@@ -9,18 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/errors/classifyError.js';
 import type { ErrorKind } from '../../src/errors/ErrorClassification.js';
 import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
-import { thrownBy } from './providerFixtures.js';
+import { closedPort, thrownBy } from './providerFixtures.js';
 import { bedrockClient, converse, toFakeServer } from './sdkCalls.js';
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 const messages = [{ role: 'user' as const, content: 'Hello' }];
 
