@@ -147,8 +147,8 @@ const PROVIDER_ERRORS: Readonly<Record<ChaosProvider, ProviderErrors>> = {
   },
   bedrock: {
     forResponse: (reply, headers) => bedrockErrorForResponse(reply.status, reply.body, headers),
-    timeout: () =>
-      Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' }),
+    // Bedrock answers its own timeouts (ModelTimeoutException), so this one is never thrown.
+    timeout: fetchTimeout,
     connection: () =>
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }),
     aborted: () => Object.assign(new Error('Request aborted'), { name: 'AbortError' }),

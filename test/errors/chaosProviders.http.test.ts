@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/errors/classifyError.js';
 import type { ErrorClassification } from '../../src/errors/ErrorClassification.js';
+import { bedrockExceptionReply } from '../../src/testing/bedrockErrorReplies.js';
 import { type ChaosProvider, chaos } from '../../src/testing/chaos.js';
 import {
   ERROR_KINDS_BY_WIRE_FORMAT,
@@ -67,6 +68,29 @@ describe.each(PROVIDERS)("chaos({ provider: '$provider' })", ({ provider, wire, 
   );
 });
 
+describe('errorReplyFor with a provider', () => {
+  it('refuses an unknown wire format and a kind the API never answers with', () => {
+    expect(() => errorReplyFor('server', { provider: 'cohere' as WireFormat })).toThrow(
+      /errorReplyFor: provider must be one of openai, anthropic, google, bedrock, got "cohere"/,
+    );
+    expect(() => errorReplyFor('content_filter', { provider: 'anthropic' })).toThrow(
+      /errorReplyFor: kind must be one of rate_limit, .* for provider anthropic, got "content_filter"/,
+    );
+    expect(() => errorReplyFor('timeout', { provider: 'openai' })).toThrow(/got "timeout"/);
+  });
+
+  it('answers Bedrock timeouts and any exception', () => {
+    expect(errorReplyFor('timeout', { provider: 'bedrock' })).toMatchObject({
+      status: 408,
+      headers: { 'x-amzn-errortype': expect.stringMatching(/^ModelTimeoutException:/) },
+    });
+    expect(bedrockExceptionReply('ModelNotReadyException', 429, 'Not ready')).toMatchObject({
+      status: 429,
+      body: { message: 'Not ready' },
+    });
+  });
+});
+
 describe('chaos refuses a kind the provider never answers with', () => {
   it.each([
     ['anthropic', 'content_filter'],
@@ -84,6 +108,9 @@ describe('chaos refuses a kind the provider never answers with', () => {
     );
     expect(() => chaos({ latencyMs: 10, provider: 'google' } as never)).toThrow(
       /chaos: provider must be given with an error kind only, got "google"/,
+    );
+    expect(() => chaos({ error: () => new Error('mine'), provider: 'bedrock' })).toThrow(
+      /chaos: provider must be given with an error kind only, got "bedrock"/,
     );
   });
 });
