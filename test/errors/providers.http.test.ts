@@ -2,12 +2,14 @@ import { describeProviderErrors } from './providerFixtures.js';
 import {
   callAiSdk,
   callAnthropic,
+  callAzureOpenAI,
   callBedrock,
   callGemini,
   callGroq,
   callMistral,
 } from './sdkCalls.js';
 
+describeProviderErrors('openai AzureOpenAI', 'azure-openai-errors.json', callAzureOpenAI);
 describeProviderErrors('@anthropic-ai/sdk', 'anthropic-errors.json', callAnthropic);
 describeProviderErrors('@google/genai (Gemini API)', 'google-errors.json', (fake) =>
   callGemini(fake),

@@ -8,6 +8,7 @@ import { Mistral } from '@mistralai/mistralai';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { generateText } from 'ai';
 import Groq from 'groq-sdk';
+import { AzureOpenAI } from 'openai';
 import type { FakeOpenAI } from '../../src/testing/index.js';
 
 /**
@@ -101,3 +102,14 @@ export const callGroq = (fake: FakeOpenAI) =>
     maxRetries: 0,
     fetch: toFakeServer(fake),
   }).chat.completions.create({ model: 'llama-3.3-70b-versatile', messages });
+
+/** openai's `AzureOpenAI`: `chat.completions.create` on a deployment. */
+export const callAzureOpenAI = (fake: FakeOpenAI) =>
+  new AzureOpenAI({
+    apiKey: 'azure-test-key',
+    apiVersion: '2024-10-21',
+    endpoint: fake.baseURL.replace(/\/v1$/, ''),
+    deployment: 'gpt-4o-mini',
+    maxRetries: 0,
+    fetch: toFakeServer(fake),
+  }).chat.completions.create({ model: 'gpt-4o-mini', messages });
