@@ -1,9 +1,39 @@
-import type { ErrorKind } from '../errors/ErrorClassification.js';
 import { newId } from './openAIBodies.js';
 import { replies, type StatusReply } from './replies.js';
 
+/** The kinds of failure Anthropic's Messages API answers with an HTTP error. */
+export type AnthropicErrorKind =
+  | 'rate_limit'
+  | 'quota'
+  | 'server'
+  | 'overloaded'
+  | 'context_length'
+  | 'auth'
+  | 'bad_request'
+  | 'permission'
+  | 'not_found';
+
+/** The body Anthropic sends with an error (see {@link anthropicErrorBody}). */
+export interface AnthropicErrorBody {
+  /** Always `'error'`. */
+  type: 'error';
+  /** What failed. */
+  error: {
+    /** `overloaded_error`, `rate_limit_error`, `invalid_request_error`, ... */
+    type: string;
+    /** The server's text. */
+    message: string;
+  };
+  /** The request's id, as in the `request-id` header. */
+  request_id: string;
+}
+
 /** The body Anthropic sends with an error: `{ type: 'error', error: { type, message }, request_id }`. */
-export function anthropicErrorBody(type: string, message: string, requestId = newId('req_')) {
+export function anthropicErrorBody(
+  type: string,
+  message: string,
+  requestId = newId('req_'),
+): AnthropicErrorBody {
   return { type: 'error', error: { type, message }, request_id: requestId };
 }
 
@@ -55,10 +85,7 @@ const FOR_KIND = {
       'Your API key does not have permission to use the specified resource.',
     ),
   not_found: () => reply(404, 'not_found_error', 'model: claude-nonexistent'),
-} satisfies Partial<Record<ErrorKind, (retryAfterMs: number) => StatusReply>>;
-
-/** The kinds of failure Anthropic's Messages API answers with an HTTP error. */
-export type AnthropicErrorKind = keyof typeof FOR_KIND;
+} satisfies Record<AnthropicErrorKind, (retryAfterMs: number) => StatusReply>;
 
 /** The kinds {@link anthropicErrorReply} knows. */
 export const ANTHROPIC_ERROR_KINDS = Object.keys(FOR_KIND) as AnthropicErrorKind[];

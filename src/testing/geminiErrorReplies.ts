@@ -1,20 +1,39 @@
-import type { ErrorKind } from '../errors/ErrorClassification.js';
+import type { AnthropicErrorKind } from './anthropicErrorReplies.js';
 import { replies, type StatusReply } from './replies.js';
 
-type Detail = Record<string, unknown>;
+/** The kinds of failure the Gemini API answers with an HTTP error: the same as Anthropic's. */
+export type GeminiErrorKind = AnthropicErrorKind;
+
+/** One entry of a Google error's `details`: `@type` names it (`google.rpc.RetryInfo`, ...). */
+export type GoogleErrorDetail = Record<string, unknown>;
+
+/** The body Google APIs send with an error (see {@link geminiErrorBody}). */
+export interface GeminiErrorBody {
+  /** What failed. */
+  error: {
+    /** The HTTP status. */
+    code: number;
+    /** The server's text. */
+    message: string;
+    /** The gRPC status name: `RESOURCE_EXHAUSTED`, `UNAVAILABLE`, `INVALID_ARGUMENT`, ... */
+    status: string;
+    /** `RetryInfo`, `QuotaFailure`, `ErrorInfo` and other entries, when there are any. */
+    details?: GoogleErrorDetail[];
+  };
+}
 
 /** The body Google APIs send with an error: `{ error: { code, message, status, details } }`. */
 export function geminiErrorBody(
   code: number,
   status: string,
   message: string,
-  details: Detail[] = [],
-) {
+  details: GoogleErrorDetail[] = [],
+): GeminiErrorBody {
   return { error: { code, message, status, ...(details.length > 0 ? { details } : {}) } };
 }
 
 /** A `google.rpc.QuotaFailure` naming one quota, e.g. `GenerateRequestsPerDayPerProjectPerModel`. */
-function quotaFailure(quotaId: string, quotaValue: string): Detail {
+function quotaFailure(quotaId: string, quotaValue: string): GoogleErrorDetail {
   return {
     '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
     violations: [
@@ -29,7 +48,7 @@ function quotaFailure(quotaId: string, quotaValue: string): Detail {
 }
 
 /** A `google.rpc.RetryInfo` asking for `ms`, written as Google writes durations (`"34.4s"`). */
-function retryInfo(ms: number): Detail {
+function retryInfo(ms: number): GoogleErrorDetail {
   return {
     '@type': 'type.googleapis.com/google.rpc.RetryInfo',
     retryDelay: `${Number((ms / 1000).toFixed(3))}s`,
@@ -109,10 +128,7 @@ const FOR_KIND = {
         'models/gemini-nonexistent is not found for API version v1beta, or is not supported for generateContent.',
       ),
     ),
-} satisfies Partial<Record<ErrorKind, (retryAfterMs: number) => StatusReply>>;
-
-/** The kinds of failure the Gemini API answers with an HTTP error. */
-export type GeminiErrorKind = keyof typeof FOR_KIND;
+} satisfies Record<GeminiErrorKind, (retryAfterMs: number) => StatusReply>;
 
 /** The kinds {@link geminiErrorReply} knows. */
 export const GEMINI_ERROR_KINDS = Object.keys(FOR_KIND) as GeminiErrorKind[];

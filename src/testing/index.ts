@@ -4,6 +4,7 @@
  */
 
 export {
+  type AnthropicErrorBody,
   type AnthropicErrorKind,
   anthropicErrorBody,
   anthropicErrorReply,
@@ -33,7 +34,13 @@ export {
   type WireFormat,
 } from './errorReplies.js';
 export { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from './fakeOpenAI.js';
-export { type GeminiErrorKind, geminiErrorBody, geminiErrorReply } from './geminiErrorReplies.js';
+export {
+  type GeminiErrorBody,
+  type GeminiErrorKind,
+  type GoogleErrorDetail,
+  geminiErrorBody,
+  geminiErrorReply,
+} from './geminiErrorReplies.js';
 export * as providerShapedErrors from './providerShapedErrors.js';
 export type { RecordedRequest } from './recordedRequest.js';
 export {

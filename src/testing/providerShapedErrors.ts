@@ -81,17 +81,24 @@ export function aiSdkErrorForResponse(
   });
 }
 
+/** What the AWS SDK records of a request on its exceptions. */
+export interface BedrockMetadata {
+  /** The HTTP status. */
+  httpStatusCode: number;
+  /** The `x-amzn-requestid` header. */
+  requestId: string;
+  /** How many requests the SDK made. */
+  attempts: number;
+  /** How long the SDK waited between them, in milliseconds. */
+  totalRetryDelay: number;
+}
+
 /** Like a Bedrock Runtime exception (`ThrottlingException`, ...): `name`, `$fault`, `$metadata`. */
 export class BedrockRuntimeServiceException extends Error {
   /** `client` for 4xx exceptions, `server` for 5xx. */
   readonly $fault: 'client' | 'server';
   /** The HTTP status, the request id and the SDK's attempt count. */
-  readonly $metadata: {
-    httpStatusCode: number;
-    requestId: string;
-    attempts: number;
-    totalRetryDelay: number;
-  };
+  readonly $metadata: BedrockMetadata;
 
   constructor(name: string, status: number, message: string, requestId: string) {
     super(message);
