@@ -8,7 +8,7 @@ import {
   type IHalfOpenAfterBackoffContext,
   SamplingBreaker,
 } from 'cockatiel';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
+import { classifyError } from './errors/classifyError.js';
 import type { ErrorClassification } from './errors/ErrorClassification.js';
 import { breakerOpenAIErrors } from './errors/filters.js';
 import type { CircuitBreakerOptions } from './options.js';
@@ -58,7 +58,7 @@ export class BreakerStage extends PipelineStage {
     ): IBackoff<IHalfOpenAfterBackoffContext> => {
       const { result } = context;
       // Only errors open it: the policy has no result filter.
-      const reason = classifyOpenAIError('error' in result ? result.error : result.value);
+      const reason = classifyError('error' in result ? result.error : result.value);
       const grown = Math.min(first * 2 ** (context.attempt - 1), longest);
       const openMs = Math.max(grown, reason.retryAfterMs ?? 0);
       this.opening = { reason, openMs };

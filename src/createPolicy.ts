@@ -12,7 +12,7 @@ import { BreakerStage, type CircuitStateName } from './breakerStage.js';
 import { BulkheadStage } from './bulkheadStage.js';
 import { CallState, callStateOf, HOLD_UNTIL, type LlmCallContext } from './callState.js';
 import { describeValue } from './describeValue.js';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
+import { classifyError } from './errors/classifyError.js';
 import { PolicyEvents } from './events.js';
 import { HedgeStage } from './hedgeStage.js';
 import { isFiniteNumber } from './isFiniteNumber.js';
@@ -256,7 +256,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     if (!listening && this.failureEmitter.size === 0) return;
     const durationMs = Date.now() - startedAt;
     // With the call's signal, an abort with any reason of the caller's classifies as `aborted`.
-    const reason = classifyOpenAIError(error, { signal: call.signal });
+    const reason = classifyError(error, { signal: call.signal });
     if (listening) {
       this.events.emit('failure', {
         policy: this.name,

@@ -1,6 +1,6 @@
 import type { IDefaultPolicyContext } from 'cockatiel';
 import { callStateOf } from './callState.js';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
+import { classifyError } from './errors/classifyError.js';
 import { PipelineStage } from './pipelineStage.js';
 import type { RateLimitGate } from './rateLimitGate.js';
 import { neverAbortedSignal } from './signals.js';
@@ -28,7 +28,7 @@ export class RateLimitStage extends PipelineStage {
     try {
       value = await fn({ signal });
     } catch (error) {
-      const reason = classifyOpenAIError(error);
+      const reason = classifyError(error);
       if (reason.kind === 'rate_limit') gate.onRateLimited(reason);
       else if (reason.kind !== 'aborted') gate.onSuccess();
       throw error;

@@ -5,7 +5,7 @@ import {
 } from 'cockatiel';
 import type { BreakerStage } from './breakerStage.js';
 import { callStateOf, type LlmCallContext } from './callState.js';
-import { classifyOpenAIError } from './errors/classifyOpenAIError.js';
+import { classifyError } from './errors/classifyError.js';
 import type { ErrorClassification } from './errors/ErrorClassification.js';
 import type { GiveUpWhy } from './events.js';
 import type { RetryOptions } from './options.js';
@@ -66,7 +66,7 @@ export class RetryStage extends PipelineStage<LlmCallContext> {
         const attempt = call.attempt;
         if (signal.aborted) throw error;
         const now = Date.now();
-        const reason = classifyOpenAIError(error);
+        const reason = classifyError(error);
         const { maxRetries, maxRetryAfterMs, shouldRetry } = this.options;
         const hint = reason.retryAfterMs;
         let why: GiveUpWhy | undefined;

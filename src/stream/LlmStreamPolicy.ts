@@ -3,7 +3,7 @@ import type { CircuitStateName } from '../breakerStage.js';
 import { HOLD_UNTIL, type LlmCallContext } from '../callState.js';
 import { createPolicy, type ExecuteOptions, type LlmPolicy } from '../createPolicy.js';
 import { describeValue } from '../describeValue.js';
-import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import { classifyError } from '../errors/classifyError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { PolicyEvents } from '../events.js';
 import { isAbortSignal } from '../signals.js';
@@ -182,7 +182,7 @@ export class LlmStreamPolicy {
       chunks: report.chunks,
       durationMs: Date.now() - call.startedAt,
       outcome: report.outcome,
-      ...(report.outcome === 'failed' ? { reason: classifyOpenAIError(error) } : {}),
+      ...(report.outcome === 'failed' ? { reason: classifyError(error) } : {}),
     });
   }
 
