@@ -18,16 +18,25 @@ function outageEnd(trial: Trial): number {
   return Math.min(...trial.requests.map((r) => r.timeMs)) + OUTAGE_MS;
 }
 
+/** Runs `run` with a healthy secondary server (answers after 20 ms), closed afterwards. */
+async function withSecondary<T>(run: (origin: string) => Promise<T>): Promise<T> {
+  const secondary = await startFakeOpenAI({ script: replies.delay(20, replies.ok()) });
+  try {
+    return await run(secondary.origin);
+  } finally {
+    await secondary.close();
+  }
+}
+
 /**
  * S6, fallback during an outage: the primary (OpenAI-shaped) answers 503 for 5 s, then recovers;
  * the secondary (Anthropic-shaped) is healthy; 20 calls/s for 10 s.
  */
 export const s6Fallback: Scenario = {
   id: 'S6',
-  async run() {
-    const secondary = await startFakeOpenAI({ script: replies.delay(20, replies.ok()) });
-    try {
-      const fallback = fallbackClient(FALLBACK, secondary.origin);
+  run: () =>
+    withSecondary(async (origin) => {
+      const fallback = fallbackClient(FALLBACK, origin);
       const trials = await runTrials(
         'S6',
         {
@@ -92,10 +101,7 @@ export const s6Fallback: Scenario = {
         table,
         checks,
       };
-    } finally {
-      await secondary.close();
-    }
-  },
+    }),
 };
 
 /**
@@ -104,10 +110,9 @@ export const s6Fallback: Scenario = {
  */
 export const s6bRateLimitSpill: Scenario = {
   id: 'S6b',
-  async run() {
-    const secondary = await startFakeOpenAI({ script: replies.delay(20, replies.ok()) });
-    try {
-      const fallback = fallbackClient(FALLBACK, secondary.origin);
+  run: () =>
+    withSecondary(async (origin) => {
+      const fallback = fallbackClient(FALLBACK, origin);
       const [trial] = await runTrials(
         'S6b',
         {
@@ -162,8 +167,5 @@ export const s6bRateLimitSpill: Scenario = {
         table,
         checks,
       };
-    } finally {
-      await secondary.close();
-    }
-  },
+    }),
 };
