@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChatPolicy } from '../../src/policies/chat.js';
 import { classifyError } from '../../src/errors/classifyError.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
 import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
 import { thrownBy } from './providerFixtures.js';
 
