@@ -126,8 +126,12 @@ export function errorReplyFor(
   }
   const kinds = ERROR_KINDS_BY_WIRE_FORMAT[provider];
   if (!kinds.includes(kind)) {
-    const expected = `one of ${kinds.join(', ')} for provider ${provider}`;
-    refuse('errorReplyFor: kind', expected, kind, showValue);
+    refuse(
+      'errorReplyFor: kind',
+      `one of ${kinds.join(', ')} for provider ${provider}`,
+      kind,
+      showValue,
+    );
   }
   if (options.retryAfterMs !== undefined && kind !== 'rate_limit') {
     throw new TypeError(
