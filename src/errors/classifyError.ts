@@ -366,11 +366,17 @@ export function classifyError(error: unknown, options?: ClassifyOptions): ErrorC
     ) {
       return build('aborted', describe(error));
     }
+    let answered: ErrorClassification | undefined;
     for (const link of causeChain(error)) {
       const found = classifyLink(link, signal);
-      if (found !== undefined) return found;
+      if (found === undefined) continue;
+      // A status under 400: the answer began and its body failed, which a cause may tell.
+      if (!(found.kind === 'unknown' && found.status !== undefined && found.status < 400)) {
+        return found;
+      }
+      answered ??= found;
     }
-    return aiSdkHint(error) ?? build('unknown', describe(error));
+    return answered ?? aiSdkHint(error) ?? build('unknown', describe(error));
   } catch {
     return build('unknown', 'unclassifiable error');
   }

@@ -198,6 +198,25 @@ describe('classifyError across SDK shapes', () => {
     expect(classifyError(quota)).toMatchObject({ kind: 'quota', retryable: false });
   });
 
+  it('classifies an error with a 2xx status by the cause that cut the answer, else as unknown', () => {
+    const url = 'https://api.openai.com/v1/chat/completions';
+    const cut = new others.APICallError({
+      message: 'Cannot connect to API: terminated',
+      url,
+      statusCode: 200,
+      isRetryable: true,
+      cause: new TypeError('terminated'),
+    });
+    expect(classifyError(cut)).toMatchObject({ kind: 'connection', retryable: true });
+    const odd = new others.APICallError({
+      message: 'odd',
+      url,
+      statusCode: 200,
+      isRetryable: true,
+    });
+    expect(classifyError(odd)).toMatchObject({ kind: 'unknown', status: 200 });
+  });
+
   it("reads Bedrock's $retryable for an exception it does not name", () => {
     const throttled = Object.assign(
       new others.BedrockRuntimeServiceException('NewThrottleException', 400, 'x', 'r'),
