@@ -38,6 +38,8 @@ export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogge
     streamEnd: 'info',
     success: 'debug',
     firstToken: 'debug',
+    attempt: 'debug',
+    gateWait: 'debug',
   },
 );
 

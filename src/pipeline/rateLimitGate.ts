@@ -15,7 +15,7 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
  * attempt until it reopens; any other answer counts as not rate-limited. An attempt that never
  * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
  * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
- * nor a breaker failure. Emits `rateLimited` and `paced`.
+ * nor a breaker failure. Emits `gateWait`, `rateLimited` and `paced`.
  */
 export class RateLimitGatePolicy extends PipelineStage {
   /** The gate every call through this stage shares. */
@@ -32,7 +32,10 @@ export class RateLimitGatePolicy extends PipelineStage {
 
   protected async run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
     const { gate } = this;
+    const heldFrom = Date.now();
     await gate.acquire(call.signal, call.tokens);
+    const { attempt } = call;
+    this.reporter.report('gateWait', () => ({ attempt, waitMs: Date.now() - heldFrom }));
     let value: T;
     try {
       value = await fn({ signal: call.signal });
