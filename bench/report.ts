@@ -5,7 +5,7 @@ import { checksTable, type ScenarioResult } from './scenario.js';
 export function scenarioSection(result: ScenarioResult): string {
   const parts = [`## ${result.title}`, result.setup, result.table];
   if (result.chart) parts.push(`![${result.chart.title}](${result.chart.file})`);
-  if (result.checks.length > 0) parts.push('Targets (issue 8):', checksTable(result.checks));
+  if (result.checks.length > 0) parts.push('Targets:', checksTable(result.checks));
   return parts.join('\n\n');
 }
 

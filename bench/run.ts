@@ -3,7 +3,9 @@ import { describeMachine } from './machine.js';
 import { overhead } from './overhead.js';
 import { benchmarksPage, scenarioSection } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
+import { s1qQuietProcess } from './scenarios/s1qQuietProcess.js';
 import { s1RateLimitStorm } from './scenarios/s1RateLimitStorm.js';
+import { s1rRecurrent } from './scenarios/s1rRecurrent.js';
 import { s1sSustainedOverload } from './scenarios/s1sSustainedOverload.js';
 import { s2Outage } from './scenarios/s2Outage.js';
 import { s3Hangs } from './scenarios/s3Hangs.js';
@@ -18,6 +20,8 @@ import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
 const SCENARIOS: readonly Scenario[] = [
   s1RateLimitStorm,
   s1sSustainedOverload,
+  s1qQuietProcess,
+  s1rRecurrent,
   s2Outage,
   s3Hangs,
   s4Quota,

@@ -43,6 +43,11 @@ export interface TrialPlan {
   calls: number;
   intervalMs: number;
   kind: 'chat' | 'stream';
+  /**
+   * Offers the calls in a pattern of its own instead of one every `intervalMs`: `offer(index)`
+   * starts call `index` (0 to `calls - 1`, each once) and resolves once it has settled.
+   */
+  load?: (offer: (index: number) => Promise<CallRecord>) => Promise<void>;
 }
 
 const MODEL_PREFIX = 'bench-call-';
@@ -106,12 +111,23 @@ export async function runTrial(factory: ClientFactory, plan: TrialPlan): Promise
       });
     };
     const pending: Promise<CallRecord>[] = [];
-    const start = performance.now();
-    for (let index = 0; index < plan.calls; index++) {
-      if (plan.intervalMs > 0) await until(start + index * plan.intervalMs);
-      pending.push(bounded(index));
+    const offer = (index: number): Promise<CallRecord> => {
+      const call = bounded(index);
+      pending.push(call);
+      return call;
+    };
+    if (plan.load) await plan.load(offer);
+    else {
+      const start = performance.now();
+      for (let index = 0; index < plan.calls; index++) {
+        if (plan.intervalMs > 0) await until(start + index * plan.intervalMs);
+        offer(index);
+      }
     }
     const calls = await Promise.all(pending);
+    if (calls.length !== plan.calls) {
+      throw new TypeError(`runTrial: the load offered ${calls.length} calls, not ${plan.calls}`);
+    }
     const requests = server.requests.map((request) => {
       const call = request.model?.startsWith(MODEL_PREFIX)
         ? Number(request.model.slice(MODEL_PREFIX.length))

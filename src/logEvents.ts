@@ -1,5 +1,5 @@
-import { describeValue } from './describeValue.js';
 import type { PolicyEvent, PolicyEventName, PolicyEvents } from './events.js';
+import { aFunction, checkValue, refuse } from './validate.js';
 
 /**
  * A logger with pino's call shape, `logger.warn(obj, msg)`; `console` works too (it is given one
@@ -126,16 +126,10 @@ export function logEvents(
   options: LogEventsOptions = {},
 ): () => void {
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (typeof logger?.[level] !== 'function') {
-      throw new TypeError(
-        `logger.${level} must be a function, got ${describeValue(logger?.[level])}`,
-      );
-    }
+    checkValue(`logger.${level}`, logger?.[level], aFunction);
   }
   const format = options?.format ?? (isConsole(logger) ? 'line' : 'object');
-  if (!FORMATS.includes(format)) {
-    throw new TypeError(`format must be 'line' or 'object', got ${describeValue(format)}`);
-  }
+  if (!FORMATS.includes(format)) refuse('format', "'line' or 'object'", format);
   const unsubscribes = (Object.keys(EVENT_LOG_LEVELS) as PolicyEventName[]).map((name) => {
     const level = EVENT_LOG_LEVELS[name];
     const listener = (event: PolicyEvent<typeof name>): void => {

@@ -17,12 +17,33 @@ export const ERROR_KINDS = [
   'not_found',
   'conflict',
   'unprocessable',
+  'invalid_output',
   'aborted',
   'unknown',
 ] as const;
 
 /** What failed, as one word: `'rate_limit'`, `'quota'`, `'server'`, ... (see {@link ERROR_KINDS}). */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * Every SDK family whose errors the toolkit recognises by their shape: `openai` (also the
+ * OpenAI-compatible servers reached through the openai client), `azure-openai`, `anthropic`,
+ * `google` (`@google/genai`, Gemini API and Vertex AI), `vercel-ai` (the AI SDK's own errors),
+ * `bedrock` (AWS Bedrock Runtime), `mistral` and `groq`.
+ */
+export const ERROR_PROVIDERS = [
+  'openai',
+  'azure-openai',
+  'anthropic',
+  'google',
+  'vercel-ai',
+  'bedrock',
+  'mistral',
+  'groq',
+] as const;
+
+/** The SDK family an error came from, as one word (see {@link ERROR_PROVIDERS}). */
+export type ErrorProvider = (typeof ERROR_PROVIDERS)[number];
 
 /**
  * What the toolkit learned from an error: a plain, JSON-serialisable object, safe to log.
@@ -38,14 +59,23 @@ export interface ErrorClassification {
   breakerFailure: boolean;
   /** HTTP status, when the error came from an HTTP response. */
   status?: number;
-  /** The API's error code, e.g. `rate_limit_exceeded`, `insufficient_quota`. */
+  /**
+   * The API's error code, e.g. `rate_limit_exceeded`, `insufficient_quota`, a gRPC status name
+   * such as `RESOURCE_EXHAUSTED` (Google), or an exception name such as `ThrottlingException`
+   * (Bedrock).
+   */
   code?: string;
   /** The API's error type, e.g. `requests`, `invalid_request_error`. */
   type?: string;
-  /** The server's request id (`x-request-id`), for support tickets. */
+  /**
+   * The server's request id (`x-request-id`, Anthropic's `request-id`, Bedrock's
+   * `$metadata.requestId`), for support tickets.
+   */
   requestId?: string;
   /** The server's wait hint in milliseconds, when it gave one. */
   retryAfterMs?: number;
+  /** The SDK family the error came from, when its shape tells (absent for a plain error). */
+  provider?: ErrorProvider;
   /** A short description, without prompt content or credentials. */
   message: string;
 }

@@ -12,7 +12,7 @@ const decision = (retryable: boolean, breakerFailure: boolean): ErrorDecision =>
   Object.freeze({ retryable, breakerFailure });
 
 /**
- * The default decision for every error kind, the table in docs/errors.md. `classifyOpenAIError`
+ * The default decision for every error kind, the table in docs/errors.md. `classifyError`
  * starts from it; only an `x-should-retry` response header changes `retryable`.
  */
 export const ERROR_DECISIONS: Readonly<Record<ErrorKind, ErrorDecision>> = Object.freeze({
@@ -30,6 +30,7 @@ export const ERROR_DECISIONS: Readonly<Record<ErrorKind, ErrorDecision>> = Objec
   not_found: decision(false, false),
   conflict: decision(false, false),
   unprocessable: decision(false, false),
+  invalid_output: decision(true, false),
   aborted: decision(false, false),
   unknown: decision(false, false),
 });

@@ -1,3 +1,8 @@
+import type { ErrorProvider } from './ErrorClassification.js';
+import { errorPayload, readErrorBody } from './errorBody.js';
+import { errorProvider } from './errorProvider.js';
+import { readGoogleDetails } from './googleDetails.js';
+
 /**
  * Safe reads of the fields SDK errors carry. Every read is guarded: a throwing getter, a hostile
  * proxy or a revoked proxy yields `undefined` instead of an exception.
@@ -109,8 +114,10 @@ function scanHeaderRecord(headers: object, name: string): unknown {
 
 /**
  * What an error says about the HTTP exchange that caused it. Stainless-generated SDK errors
- * (openai 4 to 7, Anthropic's, ...) assign `status`, `headers` and `error` in their constructor,
- * so those own fields identify them without `instanceof`.
+ * (openai 4 to 7, Anthropic's, Groq's) assign `status`, `headers` and `error` in their
+ * constructor, so those own fields identify them without `instanceof`; other SDKs are read by
+ * their own fields: the AI SDK's `statusCode`, `responseHeaders` and `responseBody`, Bedrock's
+ * `$metadata`, Mistral's `statusCode`, `headers` and `body`, Google's `status` and JSON message.
  */
 export interface HttpErrorParts {
   /** The error the parts were read from. */
@@ -119,13 +126,36 @@ export interface HttpErrorParts {
   sdkShape: boolean;
   status?: number;
   headers?: object;
-  /** The parsed error body's `error` object (or the SSE error payload). */
+  /** The error object of the parsed body (the openai SDK's `error` field, or the SSE error payload). */
   payload?: object;
   code?: string;
   type?: string;
   requestId?: string;
   /** The server's own error text: `error.message` from the body, else the error's message. */
   serverMessage?: string;
+  /** The SDK family, when the shape tells it. */
+  provider?: ErrorProvider;
+  /** Google's `RetryInfo.retryDelay`, in milliseconds. */
+  retryDelayMs?: number;
+  /** Whether a Google `QuotaFailure` names a per-day quota. */
+  dailyQuota?: true;
+  /** Google's `ErrorInfo.reason`, e.g. `API_KEY_INVALID`. */
+  reason?: string;
+}
+
+/** `value` when it is a non-null object, else `undefined`. */
+export const asObject = (value: unknown): object | undefined =>
+  value !== null && typeof value === 'object' ? value : undefined;
+
+/** A gRPC status name (`RESOURCE_EXHAUSTED`) from a Google error object's `status` field. */
+function grpcStatus(payload: unknown): string | undefined {
+  const status = readString(payload, 'status');
+  if (status === undefined || status.length > 40) return undefined;
+  for (let i = 0; i < status.length; i++) {
+    const code = status.charCodeAt(i);
+    if (!((code >= 65 && code <= 90) || code === 95)) return undefined;
+  }
+  return status.length > 0 ? status : undefined;
 }
 
 /** Reads {@link HttpErrorParts} from `value`, or `undefined` when it carries no HTTP details. */
@@ -133,41 +163,54 @@ export function readHttpParts(value: unknown): HttpErrorParts | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const sdkShape =
     hasOwnField(value, 'status') && hasOwnField(value, 'headers') && hasOwnField(value, 'error');
-  const status = readStatus(value);
-  const headersField = readField(value, 'headers');
-  const headers =
-    headersField !== null && typeof headersField === 'object' ? headersField : undefined;
+  const metadata = readField(value, '$metadata');
+  const status = readStatus(value) ?? readStatus({ status: readField(metadata, 'httpStatusCode') });
   if (!sdkShape && status === undefined) return undefined;
-  const payloadField = sdkShape ? readField(value, 'error') : undefined;
-  const payload =
-    payloadField !== null && typeof payloadField === 'object' ? payloadField : undefined;
+  const headers =
+    asObject(readField(value, 'headers')) ??
+    asObject(readField(value, 'responseHeaders')) ??
+    asObject(readField(readField(value, '$response'), 'headers'));
+  const payload = errorPayload(readErrorBody(value, sdkShape));
   const parts: HttpErrorParts = { source: value, sdkShape };
   if (status !== undefined) parts.status = status;
   if (headers !== undefined) parts.headers = headers;
   if (payload !== undefined) parts.payload = payload;
-  const code = readCode(value, 'code') ?? readCode(payload, 'code');
+  const exceptionName = metadata === undefined ? undefined : readString(value, 'name');
+  const code =
+    readCode(value, 'code') ?? grpcStatus(payload) ?? readCode(payload, 'code') ?? exceptionName;
   if (code !== undefined) parts.code = code;
   const type = readString(value, 'type') ?? readString(payload, 'type');
   if (type !== undefined) parts.type = type;
   const requestId =
     readString(value, 'requestID') ??
     readString(value, 'request_id') ??
+    readString(metadata, 'requestId') ??
+    readHeader(headers, 'request-id') ??
     readHeader(headers, 'x-request-id');
   if (requestId !== undefined) parts.requestId = requestId;
   const serverMessage = readString(payload, 'message') ?? readString(value, 'message');
   if (serverMessage !== undefined) parts.serverMessage = serverMessage;
+  const provider = errorProvider(value, headers, payload);
+  if (provider !== undefined) parts.provider = provider;
+  const { retryDelayMs, dailyQuota, reason } = readGoogleDetails(payload);
+  if (retryDelayMs !== undefined) parts.retryDelayMs = retryDelayMs;
+  if (dailyQuota) parts.dailyQuota = true;
+  if (reason !== undefined) parts.reason = reason;
   return parts;
 }
 
 /** How many `cause` links are followed from the error that was thrown. */
 export const MAX_CAUSE_DEPTH = 3;
 
-/** The error itself, then its `cause`, its cause's `cause`, ... up to {@link MAX_CAUSE_DEPTH} links. */
+/**
+ * The error itself, then its `cause` (or, for the AI SDK's `RetryError`, its `lastError`), its
+ * cause's `cause`, ... up to {@link MAX_CAUSE_DEPTH} links.
+ */
 export function causeChain(error: unknown): unknown[] {
   const chain = [error];
   let current = error;
   for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    current = readField(current, 'cause');
+    current = readField(current, 'cause') ?? readField(current, 'lastError');
     if (current === undefined || current === null || chain.includes(current)) break;
     chain.push(current);
   }

@@ -1,18 +1,18 @@
 import { handleWhen, type Policy } from 'cockatiel';
-import { classifyOpenAIError } from './classifyOpenAIError.js';
+import { classifyError } from './classifyError.js';
 
 /**
- * Whether another attempt may succeed after `error`, by {@link classifyOpenAIError}: rate
- * limits, 5xx, overload, timeouts and connection failures yes; quota, 4xx, aborts and unknown
- * errors no (`x-should-retry` overrides).
+ * Whether another attempt may succeed after `error`, by {@link classifyError}: rate
+ * limits, 5xx, overload, timeouts, connection failures and a model's answer that is not valid
+ * JSON yes; quota, 4xx, aborts and unknown errors no (`x-should-retry` overrides).
  */
 export function isRetryableOpenAIError(error: unknown): boolean {
-  return classifyOpenAIError(error).retryable;
+  return classifyError(error).retryable;
 }
 
-/** Whether `error` says the service is unhealthy, by {@link classifyOpenAIError}. */
+/** Whether `error` says the service is unhealthy, by {@link classifyError}. */
 export function isBreakerOpenAIError(error: unknown): boolean {
-  return classifyOpenAIError(error).breakerFailure;
+  return classifyError(error).breakerFailure;
 }
 
 /**

@@ -1,5 +1,12 @@
-export { type ClassifyOptions, classifyOpenAIError } from './classifyOpenAIError.js';
-export { ERROR_KINDS, type ErrorClassification, type ErrorKind } from './ErrorClassification.js';
+export { type ClassifyOptions, classifyError } from './classifyError.js';
+export { classifyOpenAIError } from './classifyOpenAIError.js';
+export {
+  ERROR_KINDS,
+  ERROR_PROVIDERS,
+  type ErrorClassification,
+  type ErrorKind,
+  type ErrorProvider,
+} from './ErrorClassification.js';
 export { ERROR_DECISIONS, type ErrorDecision } from './errorDecisions.js';
 export {
   breakerOpenAIErrors,

@@ -29,11 +29,18 @@ const TIMEOUT_CODES: ReadonlySet<string | undefined> = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-/** undici's error classes for timeouts (their `name`). */
+/** undici's error classes for timeouts (their `name`), and Mistral's (Speakeasy SDKs'). */
 const TIMEOUT_NAMES: ReadonlySet<string | undefined> = new Set([
   'ConnectTimeoutError',
   'HeadersTimeoutError',
   'BodyTimeoutError',
+  'RequestTimeoutError',
+]);
+
+/** The classes of connection failures: undici's, and Mistral's (Speakeasy SDKs'). */
+const CONNECTION_NAMES: ReadonlySet<string | undefined> = new Set([
+  'SocketError',
+  'ConnectionError',
 ]);
 
 /**
@@ -56,7 +63,7 @@ function directKind(error: unknown): 'connection' | 'timeout' | undefined {
   if (CONNECTION_CODES.has(code)) return 'connection';
   for (const name of [readString(error, 'name'), constructorName(error)]) {
     if (TIMEOUT_NAMES.has(name)) return 'timeout';
-    if (name === 'SocketError') return 'connection';
+    if (CONNECTION_NAMES.has(name)) return 'connection';
   }
   return undefined;
 }

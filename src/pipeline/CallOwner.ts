@@ -1,6 +1,6 @@
 import type { Event, IFailureEvent, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'eventemitter3';
-import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import { classifyError } from '../errors/classifyError.js';
 import { CallRecord } from './callRecord.js';
 import type { Reporter } from './reporter.js';
 
@@ -105,7 +105,7 @@ export class CallOwner {
     const durationMs = Date.now() - startedAt;
     // Once the call aborted, an abort with any reason of the caller's classifies as `aborted`.
     const reason = record.aborted
-      ? classifyOpenAIError(error, { signal: record.signal })
+      ? classifyError(error, { signal: record.signal })
       : record.reasonOf(error);
     reporter.report('failure', () => ({ attempts: record.attempt, durationMs, reason }));
     outcomes.emit('failure', {

@@ -1,4 +1,4 @@
-import { classifyOpenAIError } from '../errors/classifyOpenAIError.js';
+import { classifyError } from '../errors/classifyError.js';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 
 /** What the function given to `execute` receives for each attempt. */
@@ -45,7 +45,7 @@ let last: { error: unknown; reason: ErrorClassification } | undefined;
  */
 export function classifyOnce(error: unknown): ErrorClassification {
   if (last !== undefined && last.error === error) return last.reason;
-  const reason = classifyOpenAIError(error);
+  const reason = classifyError(error);
   last = { error, reason };
   return reason;
 }

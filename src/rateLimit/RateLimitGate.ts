@@ -43,12 +43,13 @@ const REPORT_INCREASE = 1.1;
  * (first attempts and retries). Until the server's first 429 and without budgets, `acquire` is a
  * resolved promise: no timer, no queue. A 429 closes the gate for the server's hint (or a backoff
  * that doubles while hint-less 429s continue); callers then wait in one FIFO queue and are released
- * at a pace learned from the server (start from the successes per second just before the 429, add
- * while calls succeed, multiply by `decreaseFactor` on a new 429 at most once a second;
- * docs/rate-limits.md), and within
- * the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller reports each
- * attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an `emit` that throws
- * cannot disturb the gate.
+ * at a pace learned from the server (docs/rate-limits.md): a lone 429 sets none; otherwise it
+ * starts from the successes per second just before the 429, never below the rate the waits
+ * imply, grows while calls succeed, is multiplied by `decreaseFactor` on a new 429 at most once a
+ * second, and is forgotten once the gate has been open `forgetAfterMs` without a 429 and nobody
+ * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller
+ * reports each attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an
+ * `emit` that throws cannot disturb the gate.
  */
 export class RateLimitGate {
   private readonly options: ResolvedRateLimitOptions;
@@ -103,6 +104,7 @@ export class RateLimitGate {
     }
     if (this.queue.length === 0) {
       const now = Date.now();
+      this.forgetPaceIfQuiet(now);
       if (this.waitMs(cost, now) === 0) {
         this.grant(cost, now);
         return OPEN;
@@ -134,6 +136,7 @@ export class RateLimitGate {
     this.pace.succeeded(now, this.queue.length > 0 && this.pace.waitMs(now) > 0);
     this.reportPace();
     if (this.queue.length > 0) this.release();
+    else this.forgetPaceIfQuiet(now);
   }
 
   /** An attempt failed with a 429 (`reason.kind === 'rate_limit'`): closes the gate and slows the pace. */
@@ -148,7 +151,7 @@ export class RateLimitGate {
     );
     const wasOpen = this.closedUntil <= now;
     this.closedUntil = Math.max(this.closedUntil, now + waitMs);
-    this.pace.holdUntil(this.closedUntil, now);
+    this.pace.closed(waitMs, this.closedUntil, now);
     this.requests?.holdUntil(this.closedUntil, now);
     if (wasOpen && waitMs > 0) this.report({ type: 'rateLimited', waitMs, reason });
     this.reportPace();
@@ -213,6 +216,11 @@ export class RateLimitGate {
     this.queue.splice(index, 1);
     waiter.reject(waiter.signal?.reason);
     if (index === 0) this.release();
+  }
+
+  /** Forgets the learned pace once the congestion is over (call only while nobody waits). */
+  private forgetPaceIfQuiet(now: number): void {
+    if (this.pace.forgetIfQuiet(now)) this.reportedRate = Number.NaN;
   }
 
   private reportPace(): void {

@@ -47,6 +47,13 @@ export interface RateLimitOptions {
   /** The learned pace never drops below this many requests per second. Default 0.5. */
   minRatePerSec?: number;
   /**
+   * How long the learned pace outlives the congestion it was learned from: once no 429 has come
+   * for this many ms after the gate last reopened, the pace is forgotten the next time nobody
+   * waits at the gate (never with callers queued, so no queue is released at once), and the gate
+   * is unpaced again until the next 429. Default 2000.
+   */
+  forgetAfterMs?: number;
+  /**
    * How long the gate closes after a 429 without a wait hint (`retry-after-ms` / `retry-after`);
    * doubled for each further 429 in a row, up to `maxWaitMs`. Default 1000.
    */
@@ -63,6 +70,7 @@ export interface ResolvedRateLimitOptions {
   increasePerSec: number;
   decreaseFactor: number;
   minRatePerSec: number;
+  forgetAfterMs: number;
   backoffMs: number;
   maxWaitMs: number;
 }
@@ -75,6 +83,8 @@ export const RATE_LIMIT_DEFAULTS = {
   decreaseFactor: 0.7,
   /** Default of {@link RateLimitOptions.minRatePerSec}: 0.5 requests per second. */
   minRatePerSec: 0.5,
+  /** Default of {@link RateLimitOptions.forgetAfterMs}: 2000 ms. */
+  forgetAfterMs: 2000,
   /** Default of {@link RateLimitOptions.backoffMs}: 1000 ms. */
   backoffMs: 1000,
   /** Default of {@link RateLimitOptions.maxWaitMs}: 60000 ms. */
@@ -88,6 +98,7 @@ const CHECKS: Schema = {
   increasePerSec: { check: atLeastZero, optional: true },
   decreaseFactor: { check: fraction, optional: true },
   minRatePerSec: { check: positive, optional: true },
+  forgetAfterMs: { check: atLeastZero, optional: true },
   backoffMs: { check: positive, optional: true },
   maxWaitMs: { check: positive, optional: true },
 };
@@ -121,6 +132,7 @@ export function resolveRateLimitOptions(
     increasePerSec: o.increasePerSec ?? RATE_LIMIT_DEFAULTS.increasePerSec,
     decreaseFactor: o.decreaseFactor ?? RATE_LIMIT_DEFAULTS.decreaseFactor,
     minRatePerSec: o.minRatePerSec ?? RATE_LIMIT_DEFAULTS.minRatePerSec,
+    forgetAfterMs: o.forgetAfterMs ?? RATE_LIMIT_DEFAULTS.forgetAfterMs,
     backoffMs: o.backoffMs ?? RATE_LIMIT_DEFAULTS.backoffMs,
     maxWaitMs: o.maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs,
   };

@@ -1,47 +1,40 @@
-import { RESPONSE_END_EVENTS } from './isFirstOutput.js';
+import { chunkError, shapeOf } from './streamShapes.js';
 
 /**
- * Whether `chunk` ends an OpenAI answer: `true` for a chat completion chunk with a
- * `finish_reason` and for the Responses API's `response.completed` / `response.failed` /
- * `response.incomplete`; `false` for any other chat completion chunk or Responses API event;
- * `undefined` for a chunk of another shape, which tells nothing.
- */
-function endsAnswer(chunk: unknown): boolean | undefined {
-  if (typeof chunk !== 'object' || chunk === null) return undefined;
-  const { object, type, choices } = chunk as {
-    object?: unknown;
-    type?: unknown;
-    choices?: unknown;
-  };
-  if (typeof type === 'string' && type.startsWith('response.')) {
-    return RESPONSE_END_EVENTS.has(type);
-  }
-  if (object !== 'chat.completion.chunk') return undefined;
-  return (
-    Array.isArray(choices) &&
-    choices.some((choice: { finish_reason?: unknown } | null) => choice?.finish_reason != null)
-  );
-}
-
-/**
- * Watches a stream's chunks for the end of an OpenAI answer, to tell a stream that finished from
- * one the server closed early but cleanly (the openai SDK then just ends, as if complete). Only
- * streams of chat completion chunks or Responses API events are judged; any other stream is
- * taken as complete when it ends.
+ * Watches a stream's chunks for the end of its answer, to tell a stream that finished from one
+ * the server closed early but cleanly (an SDK stream then just ends, as if complete), and throws
+ * the error an error chunk carries (the AI SDK's `error` part). With `isAnswerEnd`, every chunk
+ * is judged by it; otherwise a stream of a known shape (OpenAI chat or Responses, Anthropic
+ * Messages, Gemini, the AI SDK's `fullStream`, Bedrock `ConverseStream`, see `isFirstOutput`)
+ * is judged by its end chunk, and a stream of any other shape is taken as complete when it ends.
  */
 export class AnswerEndWatch {
-  #judged = false;
+  #judged: boolean;
   #ended = false;
+  readonly #isAnswerEnd: ((chunk: unknown) => boolean) | undefined;
 
-  /** Looks at the next chunk of the stream. */
-  see(chunk: unknown): void {
-    const ends = endsAnswer(chunk);
-    if (ends === undefined) return;
-    this.#judged = true;
-    if (ends) this.#ended = true;
+  /** `isAnswerEnd`: the caller's test for the chunk that ends the answer, if any. */
+  constructor(isAnswerEnd?: (chunk: never) => boolean) {
+    this.#isAnswerEnd = isAnswerEnd as ((chunk: unknown) => boolean) | undefined;
+    this.#judged = isAnswerEnd !== undefined;
   }
 
-  /** Whether the stream carried an OpenAI answer but not the chunk that ends it. */
+  /** Looks at the next chunk of the stream; throws the error an error chunk carries. */
+  see(chunk: unknown): void {
+    const failure = chunkError(chunk);
+    if (failure !== undefined) throw failure.error;
+    if (this.#ended) return;
+    if (this.#isAnswerEnd !== undefined) {
+      this.#ended = this.#isAnswerEnd(chunk);
+      return;
+    }
+    const known = shapeOf(chunk);
+    if (known === undefined) return;
+    this.#judged = true;
+    this.#ended = known.shape.endsAnswer(known.chunk);
+  }
+
+  /** Whether the stream carried an answer of a judged shape but not the chunk that ends it. */
   get cutShort(): boolean {
     return this.#judged && !this.#ended;
   }

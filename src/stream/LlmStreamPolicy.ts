@@ -11,7 +11,11 @@ import { validatePolicyOptions } from '../pipeline/options.js';
 import { Reporter } from '../pipeline/reporter.js';
 import { type GuardedStream, guardStream, type StreamEndReport } from './guardStream.js';
 import { raceSignal } from './raceSignal.js';
-import { resolveStreamPolicyOptions, type StreamPolicyOptions } from './streamPolicyOptions.js';
+import {
+  type ChunkTestOptions,
+  resolveStreamPolicyOptions,
+  type StreamPolicyOptions,
+} from './streamPolicyOptions.js';
 
 /** The function a stream policy runs: it starts the request and returns its stream. */
 export type StreamFn<T> = (
@@ -49,10 +53,11 @@ export class LlmStreamPolicy {
   private readonly breaker: LlmCircuitBreakerPolicy | undefined;
   private readonly owner: CallOwner;
   private readonly idleMs: number | undefined;
+  private readonly chunkTests: ChunkTestOptions;
 
   /** Validates `options` (a TypeError names a bad option and its value) and builds the pipeline. */
   constructor(options: StreamPolicyOptions = {}) {
-    const { pipeline, firstTokenMs, idleMs } = resolveStreamPolicyOptions(options);
+    const { pipeline, firstTokenMs, idleMs, ...chunkTests } = resolveStreamPolicyOptions(options);
     validatePolicyOptions(pipeline);
     this.reporter = new Reporter({ name: pipeline.name ?? 'stream' });
     const { policy, breaker } = buildPipeline(
@@ -66,6 +71,7 @@ export class LlmStreamPolicy {
     this.breaker = breaker;
     this.owner = new CallOwner(this.reporter);
     this.idleMs = idleMs;
+    this.chunkTests = chunkTests;
   }
 
   /** The circuit breaker's state; `'closed'` when the policy has no breaker. */
@@ -153,6 +159,7 @@ export class LlmStreamPolicy {
         controller.signal,
       );
       const guarded = await guardStream(source, {
+        ...(this.chunkTests as ChunkTestOptions<T>),
         controller,
         idleMs: this.idleMs,
         onEnd: (report: StreamEndReport) => {

@@ -6,6 +6,7 @@ import { notAStreamError } from './notAStreamError.js';
 import { raceSignal } from './raceSignal.js';
 import { StreamEndedEarlyError } from './StreamEndedEarlyError.js';
 import { StreamInterruptedError } from './StreamInterruptedError.js';
+import { checkChunkTest } from './streamPolicyOptions.js';
 
 /** How a guarded stream ended, as its `onEnd` callback receives it. */
 export interface StreamEndReport {
@@ -36,10 +37,17 @@ export interface GuardStreamOptions<T = unknown> {
   idleMs?: number | undefined;
   /**
    * Which chunk is the first token: `guardStream` resolves once it has arrived, holding back the
-   * chunks before it. Default {@link isFirstOutput}: any chunk but the Responses API's lifecycle
-   * events that come before the model's first output.
+   * chunks before it. Default {@link isFirstOutput}: the first chunk of model output in each
+   * known shape (not a lifecycle or thinking chunk), any chunk of another shape.
    */
   isFirstToken?: (chunk: T) => boolean;
+  /**
+   * Which chunk ends the answer: with it, a stream that ends without such a chunk fails with a
+   * {@link StreamEndedEarlyError} (a connection error) instead of ending silently. Default: the
+   * end chunk of each known shape (see `isFirstOutput`); a stream of another shape is taken as
+   * complete when it ends.
+   */
+  isAnswerEnd?: (chunk: T) => boolean;
   /** Called once when the stream ends after its first token, however it ends. Must not throw. */
   onEnd?: (report: StreamEndReport) => void;
 }
@@ -59,9 +67,9 @@ interface GuardSettings {
  * yields every chunk of the source in order, from the very first, and can be iterated once.
  * While the consumer waits for a chunk it enforces `idleMs`; a stall, a failure of the source, an
  * abort of the controller, or a source that ends because its request was aborted throws a
- * {@link StreamInterruptedError} telling how many chunks were delivered; so does a chat completion
- * or Responses API stream that ends cleanly before the end of its answer (a
- * {@link StreamEndedEarlyError}, see `AnswerEndWatch`). An abort of the
+ * {@link StreamInterruptedError} telling how many chunks were delivered; so does an error chunk
+ * (the AI SDK's `error` part) and a stream of a known shape that ends cleanly before the end of
+ * its answer (a {@link StreamEndedEarlyError}, see `AnswerEndWatch`). An abort of the
  * controller ends the stream at once, even while nobody reads it (the next read throws). Leaving
  * the loop early (`break`, or `release()`) aborts the controller and returns the source at once.
  * No timer or listener outlives the stream's end.
@@ -210,15 +218,17 @@ export class GuardedStream<T> implements AsyncIterable<T> {
 }
 
 /**
- * Starts reading `source` (the openai SDK's `Stream` for chat completions or for the Responses
- * API's events, or any async iterable) and resolves once its first token has arrived (see
+ * Starts reading `source` (an SDK's stream: OpenAI chat completions or Responses API events,
+ * Anthropic Messages events, Gemini `generateContentStream`, the AI SDK's `fullStream`, Bedrock
+ * `ConverseStream`'s `stream`, or any async iterable) and resolves once its first token has arrived (see
  * `isFirstToken`), with a {@link GuardedStream} that yields every chunk from the very first. It
- * rejects with the source's own error, unwrapped, when the source fails before its first token,
+ * rejects with the source's own error, unwrapped, when the source fails (or sends an error chunk)
+ * before its first token,
  * and with the controller's abort reason when the controller aborts first (a first-token timeout
  * is such an abort); the connection is closed then. A source that ends without a first token
  * resolves with a completed stream of the chunks it gave. Waiting for the first token has no limit
- * of its own: abort the controller. Throws a TypeError at once for a bad `idleMs` or a `source`
- * that is not an async iterable.
+ * of its own: abort the controller. Rejects with a TypeError at once for a bad `idleMs`,
+ * `isFirstToken` or `isAnswerEnd`, or a `source` that is not an async iterable.
  */
 export async function guardStream<T>(
   source: AsyncIterable<T>,
@@ -229,15 +239,18 @@ export async function guardStream<T>(
     idleMs,
     onEnd,
     isFirstToken = isFirstOutput,
+    isAnswerEnd,
   } = options;
   if (typeof (source as Partial<AsyncIterable<T>> | null)?.[Symbol.asyncIterator] !== 'function') {
     throw notAStreamError(source);
   }
   if (idleMs !== undefined) checkValue('idleMs', idleMs, millisOrInfinity(1));
+  checkChunkTest('isFirstToken', isFirstToken);
+  checkChunkTest('isAnswerEnd', isAnswerEnd);
   const startedAt = Date.now();
   const iterator = source[Symbol.asyncIterator]();
   const held: T[] = [];
-  const answer = new AnswerEndWatch();
+  const answer = new AnswerEndWatch(isAnswerEnd);
   let sourceDone = false;
   try {
     for (;;) {

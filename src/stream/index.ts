@@ -7,5 +7,10 @@ export {
 export { isFirstOutput } from './isFirstOutput.js';
 export { LlmStreamPolicy, type StreamFn } from './LlmStreamPolicy.js';
 export { StreamEndedEarlyError } from './StreamEndedEarlyError.js';
+export { StreamEventError } from './StreamEventError.js';
 export { StreamInterruptedError } from './StreamInterruptedError.js';
-export type { StreamPolicyOptions, StreamTimeoutOptions } from './streamPolicyOptions.js';
+export type {
+  ChunkTestOptions,
+  StreamPolicyOptions,
+  StreamTimeoutOptions,
+} from './streamPolicyOptions.js';

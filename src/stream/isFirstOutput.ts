@@ -1,24 +1,25 @@
-/** The Responses API events that end a response: its first token at the latest. */
-export const RESPONSE_END_EVENTS = new Set([
-  'response.completed',
-  'response.failed',
-  'response.incomplete',
-]);
+import { shapeOf } from './streamShapes.js';
 
 /**
- * The default test for a stream's first token: every chunk counts, except the Responses API's
- * lifecycle events that come before the model's first output (`response.created`,
- * `response.in_progress`, `response.queued`, `response.output_item.added`,
- * `response.content_part.added`, ...). Those arrive at once, while a reasoning model may still
- * think for minutes; a retry before the first `*.delta` or `*.done` event repeats nothing the
- * user has seen, so it stays safe. A chat completion chunk, or any chunk that is not an object
- * with a `type` starting with `response.`, is a first token.
+ * The default test for a stream's first token: the first chunk of model output. Lifecycle and
+ * thinking chunks, which come at once or while a reasoning model thinks, are held back: a retry
+ * before the first output repeats nothing the user has seen, so it stays safe. By shape:
+ * - OpenAI chat completion chunks: every chunk;
+ * - OpenAI Responses API events: a `*.delta` or `*.done` event that is not reasoning's, or
+ *   `response.completed` / `response.failed` / `response.incomplete` (not `response.created`,
+ *   `response.output_item.added`, `response.reasoning_summary_text.delta`, ...);
+ * - Anthropic Messages events: a `content_block_delta` of text, tool input or citations, or
+ *   `message_delta` / `message_stop` (not `message_start`, `content_block_start`, `ping`,
+ *   `thinking_delta`, `signature_delta`);
+ * - Gemini `GenerateContentResponse` chunks: a candidate part that is not a thought, or a
+ *   `finishReason` / `promptFeedback.blockReason`;
+ * - the AI SDK's `fullStream` parts: `text-delta`, tool parts, `source`, `file` or `finish` (not
+ *   `start`, `start-step`, `text-start`, `reasoning-*`, ...);
+ * - Bedrock `ConverseStream` events: a `contentBlockDelta` that is not `reasoningContent`, or
+ *   `messageStop`.
+ * Any chunk of another shape (a string, an object of your own) is a first token.
  */
 export function isFirstOutput(chunk: unknown): boolean {
-  const type: unknown =
-    typeof chunk === 'object' && chunk !== null ? (chunk as { type?: unknown }).type : undefined;
-  if (typeof type !== 'string' || !type.startsWith('response.')) {
-    return true;
-  }
-  return type.endsWith('.delta') || type.endsWith('.done') || RESPONSE_END_EVENTS.has(type);
+  const known = shapeOf(chunk);
+  return known === undefined || known.shape.isOutput(known.chunk);
 }

@@ -1,6 +1,8 @@
 import { checkStage, type PolicyOptions } from '../pipeline/options.js';
 import {
+  aFunction,
   checkOrder,
+  checkValue,
   isPlainObject,
   limitOf,
   millisOrInfinity,
@@ -27,13 +29,36 @@ export interface StreamTimeoutOptions {
  * timeouts (`firstTokenMs` takes the place of `attemptMs`) and that streams are not hedged (the
  * stream of an attempt that lost the race would already be the consumer's).
  */
-export interface StreamPolicyOptions extends Omit<PolicyOptions, 'timeout' | 'hedge'> {
+export interface StreamPolicyOptions
+  extends Omit<PolicyOptions, 'timeout' | 'hedge'>,
+    ChunkTestOptions {
   /** The first-token, idle and total timeouts. Default: none. */
   timeout?: StreamTimeoutOptions | false;
 }
 
+/** The tests a stream policy applies to chunks (`isFirstToken`, `isAnswerEnd`). */
+export interface ChunkTestOptions<T = unknown> {
+  /**
+   * Which chunk is the first token, the one that commits the call. Default `isFirstOutput`: the
+   * first chunk of model output in each known shape (OpenAI, Anthropic, Gemini, the AI SDK's
+   * `fullStream`, Bedrock `ConverseStream`), any chunk of another shape.
+   */
+  isFirstToken?(chunk: T): boolean;
+  /**
+   * Which chunk ends the answer; with it, a stream that ends without one fails (before the first
+   * token: a retried attempt; after it: a `StreamInterruptedError`). Default: the end chunk of
+   * each known shape; a stream of another shape is taken as complete when it ends.
+   */
+  isAnswerEnd?(chunk: T): boolean;
+}
+
+/** Checks an optional chunk test: a TypeError names the option and the value unless a function. */
+export function checkChunkTest(name: keyof ChunkTestOptions, value: unknown): void {
+  if (value !== undefined) checkValue(name, value, aFunction);
+}
+
 /** Checked stream policy options, split into the pipeline's and the stream's own. */
-export interface ResolvedStreamPolicyOptions {
+export interface ResolvedStreamPolicyOptions extends ChunkTestOptions {
   /** The options of the pipeline the first token is awaited in (no attempt timeout). */
   pipeline: PolicyOptions;
   /** Finite, or absent for no limit. */
@@ -49,18 +74,23 @@ const STREAM_TIMEOUT: Schema = {
 };
 
 /**
- * Checks the stream's timeouts (a TypeError names the option and the value given: an unknown
- * name, a value that is not a duration > 0 or Infinity, `firstTokenMs` > `totalMs`, any `hedge`)
+ * Checks the stream's timeouts and chunk tests (a TypeError names the option and the value given:
+ * an unknown name, a value that is not a duration > 0 or Infinity, `firstTokenMs` > `totalMs`,
+ * any `hedge`, an `isFirstToken` or `isAnswerEnd` that is not a function)
  * and splits the options into the pipeline's (checked by `createPolicy`) and the stream's own.
  */
 export function resolveStreamPolicyOptions(options: unknown): ResolvedStreamPolicyOptions {
   if (!isPlainObject(options)) refuse('options', 'an object', options);
-  const { timeout, ...rest } = options as StreamPolicyOptions;
+  const { timeout, isFirstToken, isAnswerEnd, ...rest } = options as StreamPolicyOptions;
+  checkChunkTest('isFirstToken', isFirstToken);
+  checkChunkTest('isAnswerEnd', isAnswerEnd);
   if ('hedge' in rest) {
     refuseUnknown('hedge', 'a stream policy option', 'streams are not hedged', rest.hedge);
   }
   const pipeline: PolicyOptions = rest;
   const resolved: ResolvedStreamPolicyOptions = { pipeline };
+  if (isFirstToken !== undefined) resolved.isFirstToken = isFirstToken;
+  if (isAnswerEnd !== undefined) resolved.isAnswerEnd = isAnswerEnd;
   if (timeout === undefined || timeout === false) return resolved;
   const { firstTokenMs, idleMs, totalMs } = checkStage(
     'timeout',

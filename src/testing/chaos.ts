@@ -9,14 +9,17 @@ import { ERROR_KINDS, type ErrorKind } from '../errors/ErrorClassification.js';
 import { isFiniteNumber } from '../isFiniteNumber.js';
 import { sleep } from '../signals.js';
 import { atLeastZero, checkValue, refuse as refuseValue } from '../validate.js';
-import { errorReplyFor, type HttpErrorKind } from './errorReplies.js';
+import * as anthropic from './anthropicShapedErrors.js';
+import { ERROR_KINDS_BY_WIRE_FORMAT, errorReplyFor, type HttpErrorKind } from './errorReplies.js';
 import { newId } from './openAIBodies.js';
 import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIUserAbortError,
-  sdkErrorForResponse,
-} from './sdkShapedErrors.js';
+  APICallError,
+  ApiError,
+  aiSdkErrorForResponse,
+  bedrockErrorForResponse,
+} from './providerShapedErrors.js';
+import type { StatusReply } from './replies.js';
+import * as openai from './sdkShapedErrors.js';
 import { seededRandom } from './seededRandom.js';
 import { showValue } from './showValue.js';
 
@@ -40,7 +43,25 @@ export interface ChaosErrorOptions extends ChaosCommonOptions {
   error: ErrorKind | (() => unknown);
   /** For `error: 'rate_limit'` only: the wait the error asks for; default 200 ms. */
   retryAfterMs?: number;
+  /**
+   * Whose SDK's errors to throw for a kind: `openai` (the default), `anthropic`
+   * (`@anthropic-ai/sdk`), `google` (`@google/genai`'s `ApiError`), `vercel-ai` (the AI SDK's
+   * `APICallError` over OpenAI's API) or `bedrock` (Bedrock Runtime's exceptions). Each
+   * classifies as the real SDK's error for the same answer.
+   */
+  provider?: ChaosProvider;
 }
+
+/** The SDKs whose errors {@link chaos} can throw. */
+export type ChaosProvider = 'openai' | 'anthropic' | 'google' | 'vercel-ai' | 'bedrock';
+
+const CHAOS_PROVIDERS: readonly ChaosProvider[] = [
+  'openai',
+  'anthropic',
+  'google',
+  'vercel-ai',
+  'bedrock',
+];
 
 /** Options of a chaos policy that delays calls. */
 export interface ChaosLatencyOptions extends ChaosCommonOptions {
@@ -67,27 +88,123 @@ function refuse(field: string, expected: string, value: unknown): never {
   return refuseValue(`chaos: ${field}`, expected, value, showValue);
 }
 
-/** The error the openai SDK would throw for `kind`, built fresh (new request id) on each call. */
-function sdkShapedError(kind: ErrorKind, retryAfterMs: number | undefined): () => unknown {
+/** Builds the error an SDK throws for an HTTP error answer. */
+type ForResponse = (reply: StatusReply, headers: Record<string, string>) => unknown;
+
+/** The SDK-shaped errors of one provider: for an HTTP answer, and for the failures without one. */
+interface ProviderErrors {
+  forResponse: ForResponse;
+  timeout(): unknown;
+  connection(): unknown;
+  aborted(): unknown;
+}
+
+/** What `fetch` rejects with when a signal from `AbortSignal.timeout()` fires. */
+const fetchTimeout = () =>
+  new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+/** What `fetch` rejects with when the caller's signal aborts. */
+const fetchAbort = () => new DOMException('This operation was aborted', 'AbortError');
+/** What undici's `fetch` rejects with when the connection is refused. */
+const fetchFailed = () =>
+  new TypeError('fetch failed', {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), {
+      code: 'ECONNREFUSED',
+    }),
+  });
+
+const PROVIDER_ERRORS: Readonly<Record<ChaosProvider, ProviderErrors>> = {
+  openai: {
+    forResponse: (reply, headers) =>
+      openai.sdkErrorForResponse(reply.status, reply.body, new Headers(headers)),
+    timeout: () => new openai.APIConnectionTimeoutError(),
+    connection: () => new openai.APIConnectionError({ cause: new TypeError('fetch failed') }),
+    aborted: () => new openai.APIUserAbortError(),
+  },
+  anthropic: {
+    forResponse: (reply, headers) =>
+      anthropic.anthropicErrorForResponse(reply.status, reply.body, new Headers(headers)),
+    timeout: () => new anthropic.APIConnectionTimeoutError(),
+    connection: () => new anthropic.APIConnectionError({ cause: new TypeError('fetch failed') }),
+    aborted: () => new anthropic.APIUserAbortError(),
+  },
+  google: {
+    forResponse: (reply) => new ApiError(reply.status, reply.body),
+    timeout: fetchTimeout,
+    connection: fetchFailed,
+    aborted: fetchAbort,
+  },
+  'vercel-ai': {
+    forResponse: (reply, headers) => aiSdkErrorForResponse(reply.status, reply.body, headers),
+    timeout: fetchTimeout,
+    connection: () =>
+      new APICallError({
+        message: 'Cannot connect to API: connect ECONNREFUSED 127.0.0.1:443',
+        url: 'https://api.openai.com/v1/chat/completions',
+        cause: fetchFailed().cause,
+        isRetryable: true,
+      }),
+    aborted: fetchAbort,
+  },
+  bedrock: {
+    forResponse: (reply, headers) => bedrockErrorForResponse(reply.status, reply.body, headers),
+    // Bedrock answers its own timeouts (ModelTimeoutException), so this one is never thrown.
+    timeout: fetchTimeout,
+    connection: () =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }),
+    aborted: () => Object.assign(new Error('Request aborted'), { name: 'AbortError' }),
+  },
+};
+
+/** The wire format of each provider's error answers. */
+const WIRE_FORMAT = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'google',
+  'vercel-ai': 'openai',
+  bedrock: 'bedrock',
+} as const;
+
+/** What `JSON.parse` throws for a model's answer that is not JSON. */
+function invalidJson(): unknown {
+  try {
+    return JSON.parse('Sure! Here is the JSON you asked for:');
+  } catch (error) {
+    return error;
+  }
+}
+
+/** The error `provider`'s SDK would throw for `kind`, built fresh (new request id) on each call. */
+function sdkShapedError(
+  kind: ErrorKind,
+  retryAfterMs: number | undefined,
+  provider: ChaosProvider,
+): () => unknown {
+  const errors = PROVIDER_ERRORS[provider];
+  const wire = WIRE_FORMAT[provider];
+  const answered = ERROR_KINDS_BY_WIRE_FORMAT[wire];
+  if (answered.includes(kind)) {
+    const options = retryAfterMs === undefined ? {} : { retryAfterMs };
+    const reply = errorReplyFor(kind as HttpErrorKind, { ...options, provider: wire });
+    const idHeader = wire === 'bedrock' ? 'x-amzn-requestid' : 'x-request-id';
+    return () => errors.forResponse(reply, { [idHeader]: newId('req_'), ...reply.headers });
+  }
   switch (kind) {
     case 'timeout':
-      return () => new APIConnectionTimeoutError();
+      return errors.timeout;
     case 'connection':
-      return () => new APIConnectionError({ cause: new TypeError('fetch failed') });
+      return errors.connection;
     case 'aborted':
-      return () => new APIUserAbortError();
+      return errors.aborted;
+    case 'invalid_output':
+      return invalidJson;
     case 'unknown':
       return () => new Error('Failure injected by chaos');
-    default: {
-      const options = retryAfterMs === undefined ? {} : { retryAfterMs };
-      const reply = errorReplyFor(kind as HttpErrorKind, options);
-      return () =>
-        sdkErrorForResponse(
-          reply.status,
-          reply.body,
-          new Headers({ ...reply.headers, 'x-request-id': newId('req_') }),
-        );
-    }
+    default:
+      return refuse(
+        'error',
+        `one of ${answered.join(', ')}, timeout, connection, aborted, invalid_output or unknown for provider ${showValue(provider)}`,
+        kind,
+      );
   }
 }
 
@@ -105,12 +222,21 @@ function faultOf(options: Record<string, unknown>): ChaosFault {
     if (options.retryAfterMs !== undefined) {
       refuse('retryAfterMs', "given with error 'rate_limit' only", options.retryAfterMs);
     }
+    if (options.provider !== undefined) {
+      refuse('provider', 'given with an error kind only', options.provider);
+    }
     return { latencyMs: ms };
   }
-  const { error, retryAfterMs } = options;
+  const { error, retryAfterMs, provider = 'openai' } = options;
+  if (!CHAOS_PROVIDERS.includes(provider as ChaosProvider)) {
+    refuse('provider', `one of ${CHAOS_PROVIDERS.join(', ')}`, provider);
+  }
   if (typeof error === 'function') {
     if (retryAfterMs !== undefined) {
       refuse('retryAfterMs', "given with error 'rate_limit' only", retryAfterMs);
+    }
+    if (options.provider !== undefined) {
+      refuse('provider', 'given with an error kind only', options.provider);
     }
     return { error: error as () => unknown };
   }
@@ -127,7 +253,13 @@ function faultOf(options: Record<string, unknown>): ChaosFault {
     }
     checkValue('chaos: retryAfterMs', retryAfterMs, atLeastZero, showValue);
   }
-  return { error: sdkShapedError(error as ErrorKind, retryAfterMs as number | undefined) };
+  return {
+    error: sdkShapedError(
+      error as ErrorKind,
+      retryAfterMs as number | undefined,
+      provider as ChaosProvider,
+    ),
+  };
 }
 
 /**
@@ -185,8 +317,9 @@ export class ChaosPolicy implements IPolicy<IDefaultPolicyContext> {
 
 /**
  * A chaos policy in the spirit of Polly's chaos strategies, for testing code without a server:
- * on a `rate` share of calls (default 1: all) it throws an error shaped like the openai SDK's for
- * the failure kind `error` (so `classifyOpenAIError` sees the real thing), or waits `latencyMs`
+ * on a `rate` share of calls (default 1: all) it throws an error shaped like the openai SDK's (or
+ * with `provider`, Anthropic's, Google's, the AI SDK's or Bedrock's) for the failure kind `error`
+ * (so `classifyError` sees the real thing), or waits `latencyMs`
  * before calling through. Which calls are picked follows `seed` when given; `enabled` (default
  * true) switches it off. It is a cockatiel policy: put it innermost, e.g.
  * `wrap(chatPolicy, chaos({ error: 'rate_limit', rate: 0.2, seed: 1 }))`, so the policies

@@ -2,7 +2,8 @@ import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { refuse } from '../validate.js';
-import { type Endpoint, newId, okBody, streamFrames } from './openAIBodies.js';
+import { newId } from './openAIBodies.js';
+import { okBodyFor, type ProviderEndpoint, routeOf, streamFramesFor } from './providerEndpoints.js';
 import type { RecordedRequest } from './recordedRequest.js';
 import {
   type OkReply,
@@ -27,6 +28,11 @@ export interface FakeOpenAIOptions {
 export interface FakeOpenAI {
   /** The base URL to give the openai client: `http://127.0.0.1:PORT/v1`. */
   readonly baseURL: string;
+  /**
+   * The server's origin, `http://127.0.0.1:PORT`: the base URL to give the Anthropic client
+   * (`/v1/messages`) and the Gemini client (`httpOptions.baseUrl`, `/v1beta/models/...`).
+   */
+  readonly origin: string;
   /** Every request received, in order of arrival. */
   readonly requests: RecordedRequest[];
   /** Replaces the script; the schedule index starts again at 0. Throws a TypeError for a bad script. */
@@ -34,12 +40,6 @@ export interface FakeOpenAI {
   /** Ends every open connection (hung and stalled ones too) and stops the server. */
   close(): Promise<void>;
 }
-
-const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
-  '/v1/chat/completions': 'chat',
-  '/v1/embeddings': 'embeddings',
-  '/v1/responses': 'responses',
-};
 
 const OK_RATE_LIMIT_HEADERS = {
   'x-ratelimit-limit-requests': '500',
@@ -73,7 +73,7 @@ class Exchange {
   constructor(
     readonly res: ServerResponse,
     readonly record: RecordedRequest,
-    readonly endpoint: Endpoint | undefined,
+    readonly endpoint: ProviderEndpoint | undefined,
   ) {}
 
   /** The request's JSON body as an object (empty until read, or when it was not an object). */
@@ -136,22 +136,30 @@ function render(exchange: Exchange, reply: OkReply | StatusReply | RawReply): Re
   const endpoint = exchange.endpoint ?? 'chat';
   if (exchange.record.stream) {
     const texts = splitIntoChunks(reply.content);
-    const frames = streamFrames(endpoint, exchange.body, texts);
+    const frames = streamFramesFor(endpoint, exchange.record.model, exchange.body, texts);
     const body = [...frames.head, ...texts.map((text) => frames.chunk(text)), ...frames.tail].join(
       '',
     );
     return { status: 200, headers: { ...headers, ...SSE_HEADERS }, body };
   }
-  const body = JSON.stringify(okBody(endpoint, exchange.body, reply.content));
+  const body = JSON.stringify(
+    okBodyFor(endpoint, exchange.record.model, exchange.body, reply.content),
+  );
   return { status: 200, headers: { ...headers, ...JSON_HEADERS }, body };
 }
 
 async function sendStream(exchange: Exchange, reply: StreamReply): Promise<void> {
   const { res } = exchange;
-  const frames = streamFrames(exchange.endpoint ?? 'chat', exchange.body, reply.chunks);
+  const { endpoint = 'chat', record, body } = exchange;
+  const frames = streamFramesFor(endpoint, record.model, body, reply.chunks, reply.thinking);
   res.writeHead(200, { ...baseHeaders(), ...OK_RATE_LIMIT_HEADERS, ...SSE_HEADERS });
   await exchange.write(frames.head.join(''));
-  const cutAt = reply.stallAfter ?? reply.dropAfter ?? reply.errorAfter ?? reply.chunks.length;
+  const cutAt =
+    reply.stallAfter ??
+    reply.dropAfter ??
+    reply.errorAfter ??
+    reply.cutAfter ??
+    reply.chunks.length;
   for (const text of reply.chunks.slice(0, cutAt)) {
     if (reply.chunkDelayMs > 0) await exchange.wait(reply.chunkDelayMs);
     if (!exchange.live) return;
@@ -162,6 +170,8 @@ async function sendStream(exchange: Exchange, reply: StreamReply): Promise<void>
     exchange.destroy();
   } else if (reply.errorAfter !== undefined) {
     res.end(frames.error);
+  } else if (reply.cutAfter !== undefined) {
+    res.end();
   } else {
     res.end(frames.tail.join(''));
   }
@@ -223,8 +233,10 @@ function errorReply(status: number, message: string, type: string): StatusReply 
 /**
  * Starts an OpenAI-compatible HTTP server on 127.0.0.1 at a free port, for tests: it serves
  * POST /v1/chat/completions (JSON, or SSE when the body has `stream: true`), /v1/embeddings and
- * /v1/responses (JSON or SSE events), answering each request from `options.script` (default
- * `replies.ok()`), and records every request in `requests`. Node only.
+ * /v1/responses (JSON or SSE events), and in the same wire formats Anthropic's POST /v1/messages
+ * (SSE Messages events with `stream: true`) and Gemini's POST
+ * /v1beta/models/MODEL:generateContent and :streamGenerateContent, answering each request from
+ * `options.script` (default `replies.ok()`), and records every request in `requests`. Node only.
  * Throws a TypeError at once for a script that makes no sense.
  *
  * @example
@@ -271,7 +283,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       body: undefined,
     };
     requests.push(record);
-    const endpoint = req.method === 'POST' ? ENDPOINTS[record.path] : undefined;
+    const route = routeOf(req.method, record.path);
+    const endpoint = route?.endpoint;
     const exchange = new Exchange(res, record, endpoint);
     exchanges.add(exchange);
     res.on('close', () => {
@@ -282,8 +295,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
     record.body = await readBody(req);
     const body = asObject(record.body);
     exchange.body = body;
-    record.model = typeof body.model === 'string' ? body.model : undefined;
-    record.stream = body.stream === true;
+    record.model = route?.model ?? (typeof body.model === 'string' ? body.model : undefined);
+    record.stream = body.stream === true || route?.stream === true;
     if (!exchange.live) return;
     let reply: Reply;
     if (endpoint === undefined) {
@@ -331,6 +344,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       const { port } = server.address() as AddressInfo;
       resolve({
         baseURL: `http://127.0.0.1:${port}/v1`,
+        origin: `http://127.0.0.1:${port}`,
         requests,
         setScript(next: Script) {
           validateScript(next, 'setScript:');

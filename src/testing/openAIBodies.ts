@@ -18,7 +18,8 @@ type Json = Record<string, unknown>;
 
 /** A random id with an OpenAI-style prefix: `chatcmpl-...`, `resp_...`, `req_...`. */
 export const newId = (prefix: string) => `${prefix}${randomUUID().replaceAll('-', '')}`;
-const estimateTokens = (value: unknown) =>
+/** A rough token count of `value` (its JSON length / 4, at least 1), for usage fields. */
+export const estimateTokens = (value: unknown) =>
   Math.max(1, Math.ceil((JSON.stringify(value) ?? '').length / 4));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const modelOf = (body: Json) => (typeof body.model === 'string' ? body.model : 'gpt-4o-mini');

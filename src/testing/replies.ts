@@ -64,7 +64,8 @@ export interface SlowBodyReply {
 
 /**
  * An SSE stream of `chunks` (each one content delta), optionally cut short after `stallAfter`,
- * `dropAfter` or `errorAfter` chunks (at most one of them), with `chunkDelayMs` before each chunk.
+ * `dropAfter`, `errorAfter` or `cutAfter` chunks (at most one of them), with `chunkDelayMs`
+ * before each chunk.
  */
 export interface StreamReply {
   /** Tells the reply kinds apart. */
@@ -73,12 +74,16 @@ export interface StreamReply {
   readonly chunks: readonly string[];
   /** The wait before each chunk, in milliseconds. */
   readonly chunkDelayMs: number;
+  /** The model's thinking, sent before the chunks (Anthropic and Gemini streams). */
+  readonly thinking?: readonly string[];
   /** Send this many chunks, then keep the connection open and silent. */
   readonly stallAfter?: number;
   /** Send this many chunks, then destroy the socket. */
   readonly dropAfter?: number;
   /** Send this many chunks, then an SSE error event, then end the response. */
   readonly errorAfter?: number;
+  /** Send this many chunks, then end the response cleanly, without the end of the answer. */
+  readonly cutAfter?: number;
 }
 
 /** What the fake server answers to one request. Build one with {@link replies}. */
@@ -128,7 +133,7 @@ function checkHeaders(where: string, field: string, value: unknown): void {
   }
 }
 
-const STREAM_FAULTS = ['stallAfter', 'dropAfter', 'errorAfter'] as const;
+const STREAM_FAULTS = ['stallAfter', 'dropAfter', 'errorAfter', 'cutAfter'] as const;
 
 /**
  * Checks that `value` is a Reply the fake server can send and throws a TypeError naming the
@@ -181,6 +186,13 @@ export function validateReply(value: unknown, where: string, prefix = ''): asser
         refuse(where, field('chunks'), 'an array of strings', chunks);
       }
       checkMs(where, field('chunkDelayMs'), reply.chunkDelayMs);
+      const { thinking } = reply;
+      if (
+        thinking !== undefined &&
+        (!Array.isArray(thinking) || thinking.some((text) => typeof text !== 'string'))
+      ) {
+        refuse(where, field('thinking'), 'an array of strings', thinking);
+      }
       const faults = STREAM_FAULTS.filter((name) => reply[name] !== undefined);
       if (faults.length > 1) {
         refuse(
@@ -251,10 +263,26 @@ export interface StreamOptions {
   stallAfter?: number;
   /** Send this many chunks, then destroy the socket (the client sees a broken connection). */
   dropAfter?: number;
-  /** Send this many chunks, then an SSE error event the openai SDK throws as an APIError. */
+  /**
+   * Send this many chunks, then an SSE error event: the one the provider sends after a 200
+   * (OpenAI's `server_error`, Anthropic's `overloaded_error`, Gemini's 503 `UNAVAILABLE`), which
+   * its SDK throws as its API error.
+   */
   errorAfter?: number;
+  /**
+   * Send this many chunks, then end the response cleanly, without the chunk or event that ends
+   * the answer (`finish_reason`, `response.completed`, `message_stop`, `finishReason`): a server
+   * that closes early, which most SDKs take for a complete stream.
+   */
+  cutAfter?: number;
   /** Wait before each chunk, in milliseconds; default 0. */
   chunkDelayMs?: number;
+  /**
+   * The model's thinking, sent at once before the chunks: a `thinking` content block with its
+   * `thinking_delta` events and a `signature_delta` (Anthropic), chunks of `thought: true` parts
+   * (Gemini). Chat and Responses API streams leave it out. Default: none.
+   */
+  thinking?: readonly string[];
 }
 
 /**
@@ -390,7 +418,10 @@ export const replies = {
     return built({ type: 'slowBody', ms, reply }, 'replies.slowBody');
   },
 
-  /** An SSE stream (chat chunks or Responses API events, by endpoint); see {@link StreamOptions}. */
+  /**
+   * An SSE stream in the endpoint's wire format (chat chunks, Responses API events, Anthropic
+   * Messages events, Gemini `GenerateContentResponse` chunks); see {@link StreamOptions}.
+   */
   stream(options: StreamOptions = {}): StreamReply {
     const { chunks = splitIntoChunks(DEFAULT_CONTENT), chunkDelayMs = 0, ...faults } = options;
     return built({ type: 'stream', chunks, chunkDelayMs, ...faults }, 'replies.stream');

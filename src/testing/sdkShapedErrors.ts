@@ -6,6 +6,24 @@
  * the openai package's classes do not match them.
  */
 
+/**
+ * The message the Stainless SDKs (openai, Anthropic) give an API error: `429 <body message>`,
+ * the body as JSON when it has no message, `429 status code (no body)` without a body.
+ */
+export function apiErrorMessage(status: number | undefined, error: unknown, message?: string) {
+  const inner = (error as { message?: unknown } | undefined)?.message;
+  const text = inner
+    ? typeof inner === 'string'
+      ? inner
+      : JSON.stringify(inner)
+    : error
+      ? JSON.stringify(error)
+      : message;
+  if (status && text) return `${status} ${text}`;
+  if (status) return `${status} status code (no body)`;
+  return text || '(no status code or body)';
+}
+
 /** Like the SDK's `OpenAIError`: the root of its errors. */
 export class OpenAIError extends Error {}
 
@@ -32,7 +50,7 @@ export class APIError extends OpenAIError {
     message: string | undefined,
     headers: Headers | undefined,
   ) {
-    super(APIError.makeMessage(status, error, message));
+    super(apiErrorMessage(status, error, message));
     this.status = status;
     this.headers = headers;
     this.requestID = headers?.get('x-request-id');
@@ -41,20 +59,6 @@ export class APIError extends OpenAIError {
     this.code = data?.code as string | null | undefined;
     this.param = data?.param as string | null | undefined;
     this.type = data?.type as string | undefined;
-  }
-
-  private static makeMessage(status: number | undefined, error: unknown, message?: string) {
-    const inner = (error as { message?: unknown } | undefined)?.message;
-    const text = inner
-      ? typeof inner === 'string'
-        ? inner
-        : JSON.stringify(inner)
-      : error
-        ? JSON.stringify(error)
-        : message;
-    if (status && text) return `${status} ${text}`;
-    if (status) return `${status} status code (no body)`;
-    return text || '(no status code or body)';
   }
 }
 

@@ -43,4 +43,26 @@ describe('runTrial (real HTTP against the fake server)', () => {
       expect(trial.requests).toHaveLength(3);
     }
   });
+
+  it('offers the calls in the pattern of a load of its own, and refuses a load that offers too few', async () => {
+    const order: number[] = [];
+    const trial = await runTrial(bare, {
+      script: () => replies.ok(),
+      calls: 3,
+      intervalMs: 0,
+      kind: 'chat',
+      async load(offer) {
+        order.push((await offer(0)).index); // one at a time, then two at once
+        const both = await Promise.all([offer(1), offer(2)]);
+        order.push(...both.map((c) => c.index));
+      },
+    });
+    expect(order).toEqual([0, 1, 2]);
+    const [first, second, third] = trial.calls;
+    expect(second?.offeredMs).toBeGreaterThanOrEqual(first?.settledMs ?? Number.NaN);
+    expect(third?.offeredMs).toBeLessThan(second?.settledMs ?? Number.NaN);
+    await expect(
+      runTrial(bare, { ...plan, calls: 2, load: async (offer) => void (await offer(0)) }),
+    ).rejects.toThrow(new TypeError('runTrial: the load offered 1 calls, not 2'));
+  });
 });

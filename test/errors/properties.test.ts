@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyOpenAIError } from '../../src/errors/classifyOpenAIError.js';
+import { classifyError } from '../../src/errors/classifyError.js';
 import { ERROR_KINDS } from '../../src/errors/ErrorClassification.js';
 import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../../src/errors/retryAfter.js';
 
@@ -37,6 +37,16 @@ const fieldNames = fc.constantFrom(
   'request_id',
   'isLlmResilienceTimeout',
   'isTaskCancelledError',
+  '$metadata',
+  '$fault',
+  '$retryable',
+  '$response',
+  'responseHeaders',
+  'responseBody',
+  'data',
+  'body',
+  'lastError',
+  'isRetryable',
 );
 
 const headerNames = fc.constantFrom(
@@ -48,6 +58,11 @@ const headerNames = fc.constantFrom(
   'x-ratelimit-remaining-tokens',
   'x-should-retry',
   'x-request-id',
+  'request-id',
+  'anthropic-ratelimit-requests-reset',
+  'anthropic-ratelimit-requests-remaining',
+  'anthropic-ratelimit-output-tokens-reset',
+  'anthropic-ratelimit-output-tokens-remaining',
 );
 
 /** Header values that look like hints, almost do, or are junk. */
@@ -56,10 +71,70 @@ const headerValues = fc.oneof(
   fc.stringMatching(/^-?[0-9]{0,12}(\.[0-9]{0,6})?$/),
   fc.stringMatching(/^([0-9]{1,4}(\.[0-9]{1,3})?(h|m|s|ms|us|ns)){1,4}$/),
   fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   fc.constantFrom('true', 'false', '0', 'NaN', 'Infinity', '1e309', ' 1 '),
 );
 
 const headerRecords = fc.dictionary(headerNames, headerValues);
+
+/** Google error details: RetryInfo, QuotaFailure and ErrorInfo entries with junk mixed in. */
+const googleDetails = fc.array(
+  fc.oneof(
+    fc.record({
+      '@type': fc.constant('type.googleapis.com/google.rpc.RetryInfo'),
+      retryDelay: fc.oneof(fc.string(), fc.stringMatching(/^-?[0-9]{1,8}(\.[0-9]{1,9})?s$/)),
+    }),
+    fc.record({
+      '@type': fc.constant('type.googleapis.com/google.rpc.QuotaFailure'),
+      violations: fc.oneof(
+        fc.anything(),
+        fc.array(fc.record({ quotaId: fc.string(), quotaMetric: fc.anything() })),
+      ),
+    }),
+    fc.record({ '@type': fc.string(), reason: fc.anything() }),
+    fc.anything(),
+  ),
+);
+
+/** Google error bodies, kept as `@google/genai` keeps them: as the JSON text of the message. */
+const googleLike = fc
+  .record({
+    status: fc.integer({ min: 100, max: 599 }),
+    code: fc.anything(),
+    grpc: fc.oneof(
+      fc.constantFrom('RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INVALID_ARGUMENT'),
+      fc.string(),
+    ),
+    message: fc.string(),
+    details: googleDetails,
+  })
+  .map(({ status, code, grpc, message, details }) =>
+    Object.assign(new Error(JSON.stringify({ error: { code, message, status: grpc, details } })), {
+      name: 'ApiError',
+      status,
+    }),
+  );
+
+/** The AI SDK's APICallError and RetryError shapes with arbitrary fields. */
+const aiSdkLike = fc
+  .record({
+    statusCode: fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constant(undefined)),
+    responseHeaders: headerRecords,
+    responseBody: fc.oneof(fc.string(), fc.json()),
+    data: fc.anything(),
+    isRetryable: fc.anything(),
+    wrapped: fc.boolean(),
+  })
+  .map(({ wrapped, ...fields }) => {
+    const error = Object.assign(new Error('call failed'), { name: 'AI_APICallError' }, fields);
+    return wrapped
+      ? Object.assign(new Error('retries failed'), {
+          name: 'AI_RetryError',
+          lastError: error,
+          errors: [error],
+        })
+      : error;
+  });
 
 const errorLike = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
@@ -92,11 +167,13 @@ const errorLike = fc.letrec<{ value: unknown }>((tie) => ({
     ),
     fc.uniqueArray(fieldNames, { maxLength: 5 }).map(withThrowingGetters),
     fc.string().map((message) => new Error(message)),
+    googleLike,
+    aiSdkLike,
   ),
 }));
 
 function expectValidClassification(value: unknown) {
-  const result = classifyOpenAIError(value);
+  const result = classifyError(value);
   expect(ERROR_KINDS).toContain(result.kind);
   expect(typeof result.retryable).toBe('boolean');
   expect(typeof result.breakerFailure).toBe('boolean');
@@ -119,7 +196,7 @@ function expectValidHint(value: unknown) {
 }
 
 describe('properties', () => {
-  it('classifyOpenAIError never throws and always gives a valid, serialisable classification', () => {
+  it('classifyError never throws and always gives a valid, serialisable classification', () => {
     fc.assert(
       fc.property(errorLike.value, (value) => {
         expectValidClassification(value);
@@ -150,7 +227,7 @@ describe('properties', () => {
         const error = { status: 429, headers: new Headers(headers), error: { message } };
         expectValidHint(error);
         expectValidClassification(error);
-        expect(classifyOpenAIError(error).kind).toMatch(/^(rate_limit|quota)$/);
+        expect(classifyError(error).kind).toMatch(/^(rate_limit|quota)$/);
       }),
       { numRuns: 2000 },
     );

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { AzureOpenAI } from 'openai';
 import { AzureOpenAI as AzureOpenAI4 } from 'openai-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { retryAfterMs } from '../../src/errors/retryAfter.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { type FakeOpenAI, replies, startFakeOpenAI } from '../../src/testing/index.js';
 import { FIXTURE_CASES, type FixtureCase } from './fixtureCases.js';
+import { closedPort, thrownBy } from './providerFixtures.js';
 import { SDK_MAJORS } from './sdkMajors.js';
 
 /** The part of every major's client these tests call. */
@@ -23,16 +23,6 @@ interface ChatClient {
 
 const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] };
 
-/** What a call threw; fails the test when it did not throw. */
-async function thrownBy(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
-
 /** Reads a stream to the end and returns what it threw. */
 function thrownByStream(client: ChatClient): Promise<unknown> {
   return thrownBy(async () => {
@@ -44,16 +34,6 @@ function thrownByStream(client: ChatClient): Promise<unknown> {
       // read on until the stream breaks
     }
   });
-}
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 function replyFor(fixture: FixtureCase) {

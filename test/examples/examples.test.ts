@@ -94,4 +94,26 @@ describe('examples', { timeout: LIMIT_MS + 5_000 }, () => {
     expect(stdout.match(/^ok - /gm)).toHaveLength(5);
     expect(stdout).toContain('ok - summarize against the fake server');
   });
+
+  it('anthropic-stream.ts: retries the overloaded_error event that came before the first token', () => {
+    const { stdout, stderr } = expectExit0('anthropic-stream.ts');
+    expect(stdout).toBe('Claude streams, the policy guards.\n');
+    expect(stderr).toMatch(/^\[retry\] attempt 1 failed \(overloaded\)/m);
+    expect(stderr).toMatch(/^\[streamEnd\] completed: 9 events$/m);
+  });
+
+  it('gemini-stream.ts: retries the 503 chunk, then throws on the stream cut before its end', () => {
+    const { stdout, stderr } = expectExit0('gemini-stream.ts');
+    expect(stdout).toBe('Half an ');
+    expect(stderr).toMatch(/^\[retry\] attempt 1 failed \(overloaded\)/m);
+    expect(stderr).toMatch(/^stream failed after 2 chunks: connection$/m);
+  });
+
+  it('ai-sdk-stream.ts: retries the 503 through fullStream, prints the whole answer', () => {
+    const { stdout, stderr } = expectExit0('ai-sdk-stream.ts');
+    expect(stdout).toBe('Read fullStream, keep the text.\n');
+    expect(stderr).toMatch(/^\[retry\] attempt 1 failed \(overloaded\)/m);
+    expect(stderr).toMatch(/^\[streamEnd\] completed: \d+ parts$/m);
+    expect(stderr).not.toContain('APICallError');
+  });
 });

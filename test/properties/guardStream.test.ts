@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { guardStream, type StreamEndReport } from '../../src/stream/guardStream.js';
+import { StreamEndedEarlyError } from '../../src/stream/StreamEndedEarlyError.js';
 import { StreamInterruptedError } from '../../src/stream/StreamInterruptedError.js';
+import { drain } from '../support/channel.js';
 import { numRuns } from './numRuns.js';
 
 // Property: whatever the source does (chunks at any pace, then an end, a failure or a stall) and
@@ -201,6 +203,168 @@ describe('guardStream (property)', () => {
           vi.useRealTimers();
         }
       }),
+      { numRuns: numRuns(300) },
+    );
+  });
+});
+
+// Property: for each provider's stream shape, with any amount of thinking before the answer and
+// the stream cut cleanly at any point, the guard commits at the first output chunk (never at a
+// lifecycle or thinking chunk), completes only when the chunk that ends the answer arrived, and
+// otherwise fails: before the first output with a StreamEndedEarlyError (so the policy retries
+// it), after it with a StreamInterruptedError counting the chunks delivered.
+describe('guardStream on every known provider shape, cut anywhere', () => {
+  /** A whole answer: its chunks, where its output starts and where it ends. */
+  interface Answer {
+    chunks: unknown[];
+    firstOutput: number;
+    end: number;
+  }
+  const answer = (before: unknown[], output: unknown[], after: unknown[], end: unknown) => ({
+    chunks: [...before, ...output, ...after],
+    firstOutput: before.length,
+    end: before.length + output.length + after.indexOf(end),
+  });
+  const anthropicEnd = { type: 'message_stop' };
+  const geminiEnd = { candidates: [{ content: { parts: [{ text: '' }] }, finishReason: 'STOP' }] };
+  const aiSdkEnd = { type: 'finish', finishReason: 'stop', rawFinishReason: 'end_turn' };
+  const bedrockEnd = { messageStop: { stopReason: 'end_turn' } };
+  const responsesEnd = { type: 'response.completed', response: {} };
+  const chatEnd = {
+    object: 'chat.completion.chunk',
+    choices: [{ delta: {}, finish_reason: 'stop' }],
+  };
+  const shapes: Record<string, (thoughts: number, words: number) => Answer> = {
+    anthropic: (thoughts, words) =>
+      answer(
+        [
+          { type: 'message_start', message: {} },
+          { type: 'content_block_start', index: 0, content_block: { type: 'thinking' } },
+          ...Array.from({ length: thoughts }, () => ({
+            type: 'content_block_delta',
+            delta: { type: 'thinking_delta', thinking: 'hm' },
+          })),
+          { type: 'content_block_delta', delta: { type: 'signature_delta', signature: 's' } },
+          { type: 'content_block_stop', index: 0 },
+          { type: 'ping' },
+        ],
+        Array.from({ length: words }, () => ({
+          type: 'content_block_delta',
+          delta: { type: 'text_delta', text: 'w' },
+        })),
+        [
+          { type: 'content_block_stop', index: 1 },
+          { type: 'message_delta', delta: {} },
+          anthropicEnd,
+        ],
+        anthropicEnd,
+      ),
+    gemini: (thoughts, words) =>
+      answer(
+        Array.from({ length: thoughts }, () => ({
+          candidates: [{ content: { parts: [{ text: 'hm', thought: true }] } }],
+        })),
+        Array.from({ length: words }, () => ({
+          candidates: [{ content: { parts: [{ text: 'w' }] } }],
+        })),
+        [geminiEnd],
+        geminiEnd,
+      ),
+    aiSdk: (thoughts, words) =>
+      answer(
+        [
+          { type: 'start' },
+          { type: 'start-step' },
+          { type: 'reasoning-start', id: 'r' },
+          ...Array.from({ length: thoughts }, () => ({ type: 'reasoning-delta', text: 'hm' })),
+          { type: 'reasoning-end', id: 'r' },
+          { type: 'text-start', id: 't' },
+        ],
+        Array.from({ length: words }, () => ({ type: 'text-delta', text: 'w' })),
+        [{ type: 'text-end', id: 't' }, { type: 'finish-step' }, aiSdkEnd],
+        aiSdkEnd,
+      ),
+    bedrock: (thoughts, words) =>
+      answer(
+        [
+          { messageStart: { role: 'assistant' } },
+          ...Array.from({ length: thoughts }, () => ({
+            contentBlockDelta: { delta: { reasoningContent: { text: 'hm' } } },
+          })),
+          { contentBlockStop: {} },
+        ],
+        Array.from({ length: words }, () => ({ contentBlockDelta: { delta: { text: 'w' } } })),
+        [{ contentBlockStop: {} }, bedrockEnd, { metadata: {} }],
+        bedrockEnd,
+      ),
+    responses: (thoughts, words) =>
+      answer(
+        [
+          { type: 'response.created' },
+          { type: 'response.in_progress' },
+          ...Array.from({ length: thoughts }, () => ({
+            type: 'response.reasoning_summary_text.delta',
+          })),
+          { type: 'response.output_item.added' },
+        ],
+        Array.from({ length: words }, () => ({ type: 'response.output_text.delta' })),
+        [{ type: 'response.output_item.done' }, responsesEnd],
+        responsesEnd,
+      ),
+    chat: (_thoughts, words) =>
+      answer(
+        [],
+        Array.from({ length: words }, () => ({
+          object: 'chat.completion.chunk',
+          choices: [{ delta: { content: 'w' }, finish_reason: null }],
+        })),
+        [chatEnd],
+        chatEnd,
+      ),
+  };
+
+  it('commits at the first output, completes only after the end, fails loudly otherwise', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(shapes)),
+        fc.nat(3),
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (shape, thoughts, words, cutAt) => {
+          const whole = (shapes[shape] as (t: number, w: number) => Answer)(thoughts, words);
+          const length = Math.round(cutAt * whole.chunks.length);
+          const sent = whole.chunks.slice(0, length);
+          let pulled = 0;
+          async function* source() {
+            for (const chunk of sent) {
+              pulled += 1;
+              yield chunk;
+            }
+          }
+          const opened = await guardStream(source()).then(
+            (stream) => ({ stream, pulledAtCommit: pulled }),
+            (error: unknown) => ({ error }),
+          );
+          if (length === 0) {
+            expect('stream' in opened && (await drain(opened.stream)).error).toBe(undefined);
+            return;
+          }
+          if (length <= whole.firstOutput) {
+            expect('error' in opened && opened.error).toBeInstanceOf(StreamEndedEarlyError);
+            return;
+          }
+          if (!('stream' in opened)) throw new Error(`rejected: ${String(opened.error)}`);
+          expect(opened.pulledAtCommit).toBe(whole.firstOutput + 1);
+          const { chunks, error } = await drain(opened.stream);
+          expect(chunks).toEqual(sent);
+          if (length > whole.end) {
+            expect(error).toBeUndefined();
+          } else {
+            expect(error).toBeInstanceOf(StreamInterruptedError);
+            expect((error as StreamInterruptedError).cause).toBeInstanceOf(StreamEndedEarlyError);
+          }
+        },
+      ),
       { numRuns: numRuns(300) },
     );
   });

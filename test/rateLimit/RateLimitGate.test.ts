@@ -34,11 +34,13 @@ function track(promise: Promise<void>) {
 
 /**
  * Teaches the gate a pace of `rate` requests per second: `rate` requests succeed within one
- * millisecond, then one more is rate-limited with `hintMs` (nothing else in flight).
+ * millisecond, then the two more in flight are rate-limited with `hintMs` (a wave, not a lone
+ * 429). A hint of 1000 / `rate` ms or more implies no faster pace.
  */
 async function learnPace(gate: RateLimitGate, rate: number, hintMs: number) {
-  for (let i = 0; i <= rate; i++) await gate.acquire(undefined);
+  for (let i = 0; i < rate + 2; i++) await gate.acquire(undefined);
   for (let i = 0; i < rate; i++) gate.onSuccess();
+  gate.onRateLimited(rateLimitReason(hintMs));
   gate.onRateLimited(rateLimitReason(hintMs));
 }
 
@@ -126,19 +128,19 @@ describe('closing on a 429', () => {
 describe('the learned pace', () => {
   it('starts from the successes per second before the 429 and releases waiters in order, one per step', async () => {
     const { gate, paced } = gateWith();
-    await learnPace(gate, 10, 30);
+    await learnPace(gate, 10, 300);
     expect(paced()).toEqual([10]);
     const start = Date.now();
     const order: number[] = [];
     const waiters = Array.from({ length: 5 }, (_, i) =>
       track(gate.acquire(undefined).then(() => void order.push(i))),
     );
-    await vi.advanceTimersByTimeAsync(29);
+    await vi.advanceTimersByTimeAsync(299);
     expect(order).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(order).toEqual([0, 1, 2, 3, 4]);
-    // one at the reopening (30 ms), then one every 100 ms (10 per second)
-    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130, 230, 330, 430]);
+    // one at the reopening (300 ms), then one every 100 ms (10 per second)
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([300, 400, 500, 600, 700]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -201,13 +203,13 @@ describe('the learned pace', () => {
   it('takes its first estimate from replies that come back after the first 429', async () => {
     const { gate, paced } = gateWith();
     for (let i = 0; i < 40; i++) await gate.acquire(undefined);
-    gate.onRateLimited(rateLimitReason(50));
+    gate.onRateLimited(rateLimitReason(100));
     for (let i = 0; i < 15; i++) {
       gate.onSuccess();
-      gate.onRateLimited(rateLimitReason(50));
+      gate.onRateLimited(rateLimitReason(100));
     }
     expect(paced()).toEqual([]);
-    for (let i = 0; i < 9; i++) gate.onRateLimited(rateLimitReason(50));
+    for (let i = 0; i < 9; i++) gate.onRateLimited(rateLimitReason(100));
     // the wave's replies are all in: 15 successes in the last second
     expect(paced()).toEqual([15]);
   });
@@ -366,11 +368,11 @@ describe('events', () => {
     const gate = new RateLimitGate({}, () => {
       throw new Error('bad logger');
     });
-    await learnPace(gate, 10, 30);
+    await learnPace(gate, 10, 300);
     const start = Date.now();
     const waiters = Array.from({ length: 2 }, () => track(gate.acquire(undefined)));
-    await vi.advanceTimersByTimeAsync(200);
-    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([30, 130]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(waiters.map((w) => (w.at ?? Number.NaN) - start)).toEqual([300, 400]);
   });
 });
 
@@ -508,7 +510,7 @@ describe('how successes raise the pace', () => {
 
   it('lets a learned pace send one second worth at once after an idle second', async () => {
     const { gate } = await paced10();
-    await vi.advanceTimersByTimeAsync(2_000);
+    await vi.advanceTimersByTimeAsync(1_500); // idle, but not yet long enough to forget the pace
     const start = Date.now();
     const calls = Array.from({ length: 12 }, () => track(gate.acquire(undefined)));
     await vi.advanceTimersByTimeAsync(1_000);
@@ -603,5 +605,143 @@ describe('token counts', () => {
     const zero = gateWith({ tokensPerMinute: 600, estimateTokens: () => 0 });
     for (let i = 0; i < 3; i++)
       await expect(zero.gate.acquire(undefined, 50)).resolves.toBeUndefined();
+  });
+});
+
+describe('a lone 429', () => {
+  it('closes the gate for its hint and sets no pace: after the hint, calls go at once', async () => {
+    const { gate, paced, closed } = gateWith();
+    await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(100)); // the only request in flight
+    const start = Date.now();
+    const retry = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(retry).toEqual({ at: start + 100 });
+    gate.onSuccess();
+    const burst = Array.from({ length: 20 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(burst.every((b) => b.at === start + 100)).toBe(true);
+    expect(closed()).toHaveLength(1);
+    expect(paced()).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('followed by a second within forgetAfterMs of the reopening starts a pace, at no less than the hint implies', async () => {
+    for (const [gapMs, expected] of [
+      [1_999, [10]], // one request per 100 ms hint, though nothing succeeded
+      [2_000, []], // quiet long enough: the second 429 is lone too
+    ] as const) {
+      const { gate, paced } = gateWith();
+      await gate.acquire(undefined);
+      gate.onRateLimited(rateLimitReason(100));
+      await vi.advanceTimersByTimeAsync(100 + gapMs);
+      await gate.acquire(undefined);
+      gate.onRateLimited(rateLimitReason(100));
+      expect(paced()).toEqual(expected);
+    }
+  });
+});
+
+describe('the rate the waits imply', () => {
+  it('raises a first estimate below one request per the longest wait of its wave', async () => {
+    const { gate, paced } = gateWith();
+    for (let i = 0; i < 6; i++) await gate.acquire(undefined);
+    for (let i = 0; i < 2; i++) gate.onSuccess(); // 2 a second sustained
+    gate.onRateLimited(rateLimitReason(50));
+    gate.onRateLimited(rateLimitReason(250)); // the longest: 4 a second
+    gate.onRateLimited(rateLimitReason(100));
+    expect(paced()).toEqual([]);
+    gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([4]);
+  });
+
+  it('does not lower an estimate the successes set higher', async () => {
+    const { gate, paced } = gateWith();
+    await learnPace(gate, 10, 250);
+    expect(paced()).toEqual([10]);
+  });
+
+  it('is a guess: its first cut is from the successes of the last second when fewer, else from it', async () => {
+    for (const [successes, expected] of [
+      [4, [10, 2]], // cut from the 4 a second the server sustained: 4 × 0.5
+      [0, [10, 5]], // nothing succeeded in the last second: cut from the guess itself
+    ] as const) {
+      const { gate, paced } = gateWith({ decreaseFactor: 0.5 });
+      for (let i = 0; i < 2; i++) await gate.acquire(undefined);
+      gate.onRateLimited(rateLimitReason(100));
+      gate.onRateLimited(rateLimitReason(100));
+      expect(paced()).toEqual([10]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      for (let i = 0; i < successes + 1; i++) await gate.acquire(undefined);
+      for (let i = 0; i < successes; i++) gate.onSuccess();
+      gate.onRateLimited(rateLimitReason(0));
+      expect(paced()).toEqual(expected);
+    }
+  });
+
+  it('a cut of a pace the successes set is from the pace, whatever the last second held', async () => {
+    const { gate, paced } = gateWith({ decreaseFactor: 0.5 });
+    await learnPace(gate, 10, 0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    for (let i = 0; i < 3; i++) await gate.acquire(undefined);
+    for (let i = 0; i < 2; i++) gate.onSuccess();
+    gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([10, 5]);
+  });
+});
+
+describe('forgetting the pace', () => {
+  it('forgets it forgetAfterMs after the gate reopened without a 429, and reports the next one', async () => {
+    const { gate, paced } = gateWith({ forgetAfterMs: 3_000 });
+    await learnPace(gate, 10, 500);
+    const reopened = Date.now() + 500;
+    await vi.advanceTimersByTimeAsync(500 + 2_999);
+    const paced12 = Array.from({ length: 12 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(paced12.filter((c) => c.at !== undefined)).toHaveLength(10); // still paced
+    await vi.advanceTimersByTimeAsync(1_000);
+    for (let i = 0; i < 12; i++) gate.onSuccess();
+    expect(Date.now() - reopened).toBeGreaterThanOrEqual(3_000);
+    const free = Array.from({ length: 50 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(free.every((c) => c.at === Date.now())).toBe(true); // unpaced
+    expect(vi.getTimerCount()).toBe(0);
+    // the next pace is learned afresh, and reported
+    for (let i = 0; i < 50; i++) gate.onSuccess();
+    for (let i = 0; i < 2; i++) await gate.acquire(undefined);
+    gate.onRateLimited(rateLimitReason(0));
+    gate.onRateLimited(rateLimitReason(0));
+    expect(paced()).toEqual([10, 62]); // the 62 successes of the last second
+  });
+
+  it('never with callers queued: the queue drains at the pace, then the pace is forgotten', async () => {
+    const { gate } = gateWith({ forgetAfterMs: 1_000, increasePerSec: 0 });
+    await learnPace(gate, 10, 0);
+    const start = Date.now();
+    const queued = Array.from({ length: 30 }, () => track(gate.acquire(undefined)));
+    for (let t = 0; t < 2_900; t += 100) {
+      await vi.advanceTimersByTimeAsync(100);
+      gate.onSuccess(); // successes while callers wait, long after the quiet period began
+    }
+    // one at once, then one every 100 ms: no release of the whole queue
+    expect(queued.map((c) => (c.at ?? Number.NaN) - start)).toEqual(
+      Array.from({ length: 30 }, (_, i) => 100 * i),
+    );
+    expect(vi.getTimerCount()).toBe(0);
+    gate.onSuccess(); // nobody waits now
+    const free = Array.from({ length: 30 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(free.every((c) => c.at === Date.now())).toBe(true);
+  });
+
+  it('counts the quiet period from the latest reopening, not from the 429', async () => {
+    const { gate } = gateWith({ forgetAfterMs: 1_000 });
+    await learnPace(gate, 10, 5_000);
+    const start = Date.now();
+    await vi.advanceTimersByTimeAsync(1_500); // a quiet second since the 429, the gate closed
+    const waiting = Array.from({ length: 3 }, () => track(gate.acquire(undefined)));
+    await vi.advanceTimersByTimeAsync(4_000);
+    // still paced when the gate reopens: one at the reopening, then one per 100 ms
+    expect(waiting.map((c) => (c.at ?? Number.NaN) - start)).toEqual([5_000, 5_100, 5_200]);
   });
 });

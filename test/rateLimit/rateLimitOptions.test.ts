@@ -11,6 +11,7 @@ describe('validateRateLimitOptions', () => {
       increasePerSec: 0,
       decreaseFactor: 1,
       minRatePerSec: 0.1,
+      forgetAfterMs: 0,
       backoffMs: 250,
       maxWaitMs: 30_000,
     };
@@ -61,6 +62,11 @@ describe('validateRateLimitOptions', () => {
     [{ decreaseFactor: 0 }, 'rateLimit.decreaseFactor must be a number in (0, 1], got 0'],
     [{ decreaseFactor: 1.5 }, 'rateLimit.decreaseFactor must be a number in (0, 1], got 1.5'],
     [{ minRatePerSec: 0 }, 'rateLimit.minRatePerSec must be a finite number > 0, got 0'],
+    [{ forgetAfterMs: -1 }, 'rateLimit.forgetAfterMs must be a finite number >= 0, got -1'],
+    [
+      { forgetAfterMs: Number.POSITIVE_INFINITY },
+      'rateLimit.forgetAfterMs must be a finite number >= 0, got Infinity',
+    ],
     [{ backoffMs: null }, 'rateLimit.backoffMs must be a finite number > 0, got null'],
     [{ maxWaitMs: [] }, 'rateLimit.maxWaitMs must be a finite number > 0, got an array'],
     [

@@ -316,6 +316,54 @@ describe('guardStream', () => {
     expect(source.state.nextCalls).toBe(0);
   });
 
+  it.each([
+    ['isFirstToken', 'yes'],
+    ['isAnswerEnd', 5],
+    ['isAnswerEnd', null],
+  ])('rejects %s %s, naming the option and the value', async (name, value) => {
+    const source = channel<number>();
+    await expect(guardStream(source.iterable, { [name]: value })).rejects.toThrow(
+      new TypeError(`${name} must be a function, got ${value === 'yes' ? '"yes"' : value}`),
+    );
+    expect(source.state.nextCalls).toBe(0);
+  });
+
+  it('fails a stream of any shape that ends without the chunk a given isAnswerEnd waits for', async () => {
+    const source = channel<string>();
+    source.push('a', 'b');
+    source.end();
+    const stream = await guardStream(source.iterable, { isAnswerEnd: (c) => c === 'END' });
+    const { chunks, error } = await drain(stream);
+    expect(chunks).toEqual(['a', 'b']);
+    expect((error as StreamInterruptedError).cause).toBeInstanceOf(StreamEndedEarlyError);
+  });
+
+  it('completes a stream whose end chunk a given isAnswerEnd found, chunks after it included', async () => {
+    const source = channel<string>();
+    source.push('a', 'END', 'usage');
+    source.end();
+    const stream = await guardStream(source.iterable, { isAnswerEnd: (c) => c === 'END' });
+    expect(await collect(stream)).toEqual(['a', 'END', 'usage']);
+  });
+
+  it('rejects before the first token with the error an AI SDK error part carries', async () => {
+    const source = channel<{ type: string; error?: unknown }>();
+    const error = Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+    source.push({ type: 'start' }, { type: 'error', error });
+    await expect(guardStream(source.iterable)).rejects.toBe(error);
+    expect(source.state.returned).toBe(1);
+  });
+
+  it('throws an AI SDK error part after the first token as a StreamInterruptedError', async () => {
+    const source = channel<{ type: string; text?: string; error?: unknown }>();
+    const error = new Error('terminated');
+    source.push({ type: 'text-delta', text: 'a' }, { type: 'error', error });
+    const { chunks, error: thrown } = await drain(await guardStream(source.iterable));
+    expect(chunks).toHaveLength(1);
+    expect(thrown).toBeInstanceOf(StreamInterruptedError);
+    expect((thrown as StreamInterruptedError).cause).toBe(error);
+  });
+
   it('rejects a source that is not an async iterable', async () => {
     await expect(guardStream([1, 2] as unknown as AsyncIterable<number>)).rejects.toThrow(
       new TypeError('source must be an AsyncIterable, got an array'),

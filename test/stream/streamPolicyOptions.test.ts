@@ -79,4 +79,24 @@ describe('resolveStreamPolicyOptions', () => {
       new TypeError('hedge is not a stream policy option (streams are not hedged), got an object'),
     );
   });
+
+  it("passes isFirstToken and isAnswerEnd on as the stream's own, out of the pipeline", () => {
+    const isFirstToken = (chunk: unknown) => chunk === 'first';
+    const isAnswerEnd = (chunk: unknown) => chunk === 'end';
+    expect(resolveStreamPolicyOptions({ name: 's', isFirstToken, isAnswerEnd })).toStrictEqual({
+      pipeline: { name: 's' },
+      isFirstToken,
+      isAnswerEnd,
+    });
+  });
+
+  it.each([
+    ['isFirstToken', true, 'true'],
+    ['isAnswerEnd', 'message_stop', '"message_stop"'],
+    ['isAnswerEnd', null, 'null'],
+  ])('rejects %s %s, naming the option and the value', (name, value, shown) => {
+    expect(() => resolveStreamPolicyOptions({ [name]: value })).toThrow(
+      new TypeError(`${name} must be a function, got ${shown}`),
+    );
+  });
 });
