@@ -86,12 +86,12 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
     expect(operation?.descriptor).toMatchObject({ unit: 's' });
     expect(operation?.dataPointType).toBe(DataPointType.HISTOGRAM);
     expect(histogramCount(operation, chatOnly)).toBe(4);
-    const failed = pointsOf<Histogram>(operation, { ...chatOnly, 'error.type': 'server' });
+    const failed = pointsOf<Histogram>(operation, { ...chatOnly, 'error.type': 'aborted' });
     expect(failed.map((p) => p.value.count)).toEqual([1]);
     expect(failed[0]?.attributes).toEqual({
       ...attributes,
       ...chatOnly,
-      'error.type': 'server',
+      'error.type': 'aborted',
     });
     expect(histogramCount(operation, { 'llm_resilience.policy': 'stream' })).toBe(1);
     // The 429 call took at least the gate's 250 ms.
@@ -104,25 +104,25 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
     expect(events?.dataPointType).toBe(DataPointType.SUM);
     const count = (name: string, extra = {}) =>
       counterSum(events, { ...chatOnly, 'event.name': name, ...extra });
-    // Retries: one after the 500, one after the 429; in the outage, one after the first 500, one
-    // after the second (which opens the breaker), one held by the open breaker (`aborted`: nothing
-    // was sent) until the half-open trial, whose 500 opens it again: the call gives up.
+    // Retries: one after the 500, one after the 429; in the outage, one after the first 500 and
+    // one after the second (which opens the breaker); the third attempt is refused by the open
+    // breaker (`aborted`: nothing was sent) and the call gives up, failing as `aborted`.
     expect(count('retry', { 'error.type': 'server', 'event.severity': 'warn' })).toBe(3);
     expect(count('retry', { 'error.type': 'rate_limit' })).toBe(1);
-    expect(count('retry', { 'error.type': 'aborted' })).toBe(1);
     expect(count('rateLimited', { 'error.type': 'rate_limit' })).toBe(1);
-    expect(count('break', { 'event.severity': 'error', 'error.type': 'server' })).toBe(2);
-    expect(count('halfOpen')).toBe(2);
-    expect(count('giveUp', { 'error.type': 'server' })).toBe(1);
+    expect(count('break', { 'event.severity': 'error', 'error.type': 'server' })).toBe(1);
+    expect(count('halfOpen')).toBe(1);
+    expect(count('giveUp', { 'error.type': 'aborted' })).toBe(1);
     expect(count('reset', { 'event.severity': 'info' })).toBe(1);
     expect(count('success', { 'event.severity': 'debug' })).toBe(3);
-    expect(count('failure')).toBe(1);
+    expect(count('failure', { 'error.type': 'aborted' })).toBe(1);
 
     const attempts = metrics.get('llm_resilience.attempt.duration');
     expect(attempts?.descriptor.unit).toBe('s');
     expect(histogramCount(attempts, { ...chatOnly, 'llm_resilience.attempt.number': 1 })).toBe(4);
     expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'rate_limit' })).toBe(1);
-    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'server' })).toBe(4);
+    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'server' })).toBe(3);
+    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'aborted' })).toBe(1);
 
     const gate = metrics.get('llm_resilience.rate_limit.wait');
     expect(gate?.descriptor.unit).toBe('s');
@@ -160,10 +160,10 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
     expect(waits?.at(-1)?.attributes).toMatchObject({ attempt: 2 });
     expect(waits?.at(-1)?.attributes?.waitMs).toBeGreaterThanOrEqual(200);
     expect(outage?.status.code).toBe(SpanStatusCode.ERROR);
-    expect(outage?.attributes['error.type']).toBe('server');
+    expect(outage?.attributes['error.type']).toBe('aborted');
     expect(outage?.events.map((e) => e.name)).toContain('break');
     const http = spans.filter((s) => s.instrumentationScope.name === 'sdk-http');
-    expect(http.length).toBeGreaterThanOrEqual(8);
+    expect(http).toHaveLength(7); // 2 + 2 + 2 in the outage (the breaker refuses the third) + 1
     const ids = new Set(calls.map((s) => s.spanContext().spanId));
     for (const span of http) expect(ids.has(span.parentSpanContext?.spanId ?? '')).toBe(true);
 
