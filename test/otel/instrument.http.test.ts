@@ -29,7 +29,7 @@ async function fakeClient() {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
-  it('a story: a retry, a 429 held by the gate, an outage opening the breaker, a stream', async () => {
+  it('a retry, a 429 held by the gate, an outage opening the breaker, a stream', async () => {
     const { server, client } = await fakeClient();
     const { meterProvider, tracerProvider } = telemetry;
     const attributes = { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' };
