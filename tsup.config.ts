@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     policies: 'src/policies/index.ts',
     testing: 'src/testing/index.ts',
+    otel: 'src/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -15,5 +16,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['cockatiel', 'eventemitter3', /^node:/],
+  external: ['cockatiel', 'eventemitter3', '@opentelemetry/api', /^node:/],
 });

@@ -81,6 +81,25 @@ export interface PolicyEventMap {
     /** Calls waiting for a slot when it rejected this one. */
     queued: number;
   };
+  /**
+   * An attempt of the retry stage ended: `reason` is present when it failed. Its time includes
+   * any wait at the rate-limit gate, which `gateWait` reports apart.
+   */
+  attempt: {
+    /** The attempt, counting from 1 (with hedging, the last one the round started). */
+    attempt: number;
+    /** From the start of the attempt to its answer or failure, in ms. */
+    durationMs: number;
+    /** Why it failed; absent when it succeeded. */
+    reason?: ErrorClassification;
+  };
+  /** An attempt went through the rate-limit gate after waiting `waitMs` (0 when it was open). */
+  gateWait: {
+    /** The attempt, counting from 1. */
+    attempt: number;
+    /** How long the gate held it, in ms. */
+    waitMs: number;
+  };
   /** A call succeeded after `attempts` attempts. */
   success: {
     /** Attempts made, counting from 1. */

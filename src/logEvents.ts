@@ -6,7 +6,7 @@ import { aFunction, checkValue, refuse } from './validate.js';
  * line per event, see {@link LogEventsOptions}).
  */
 export interface EventLogger {
-  /** Logs a success or a first token. */
+  /** Logs a success, a first token, an attempt's end or a pass through the rate-limit gate. */
   debug(obj: object, msg: string): void;
   /** Logs a breaker reset, a new pace or a finished stream. */
   info(obj: object, msg: string): void;
@@ -20,7 +20,8 @@ export interface EventLogger {
  * The level each event is logged at, after Polly's telemetry severities: a retry, a hedge, a
  * fallback to another route, a half-open trial, a timeout and a closing rate-limit gate are
  * warnings; an opening breaker, a call given up or failed and a bulkhead rejection are errors; a
- * reset, a new pace and a finished stream are information; a success and a first token are debug.
+ * reset, a new pace and a finished stream are information; a success, a first token, an attempt's
+ * end (`attempt`) and a pass through the gate (`gateWait`) are debug.
  */
 export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogger>> = Object.freeze(
   {
@@ -39,6 +40,8 @@ export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogge
     streamEnd: 'info',
     success: 'debug',
     firstToken: 'debug',
+    attempt: 'debug',
+    gateWait: 'debug',
   },
 );
 

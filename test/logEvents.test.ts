@@ -62,10 +62,14 @@ describe('logEvents', () => {
     const logger = fakeLogger();
     const unsubscribe = logEvents(policy, logger);
     await policy.execute(() => 'ok');
-    expect(logger.debug).toHaveBeenCalledTimes(1);
+    // The attempt, then the call's success.
+    expect(logger.debug.mock.calls.map(([, msg]) => msg)).toEqual([
+      'llm-resilience p: attempt',
+      'llm-resilience p: success',
+    ]);
     unsubscribe();
     await policy.execute(() => 'ok');
-    expect(logger.debug).toHaveBeenCalledTimes(1);
+    expect(logger.debug).toHaveBeenCalledTimes(2);
     for (const name of Object.keys(EVENT_LOG_LEVELS)) {
       expect(policy.events.listenerCount(name as PolicyEventName)).toBe(0);
     }

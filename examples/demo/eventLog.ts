@@ -102,6 +102,10 @@ function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): strin
       return `pace set to ${Number(f.ratePerSec).toFixed(1)} requests/s`;
     case 'firstToken':
       return `first token after ${f.latencyMs} ms (attempt ${f.attempt})`;
+    case 'attempt':
+      return `attempt ${f.attempt} ${f.reason ? 'failed' : 'answered'} after ${f.durationMs} ms`;
+    case 'gateWait':
+      return `attempt ${f.attempt} held ${f.waitMs} ms by the rate-limit gate`;
     case 'streamEnd':
       return `stream ended: ${f.outcome} after ${f.chunks} chunk(s)${f.reason ? ` (${reason(f.reason as ErrorClassification)})` : ''}`;
   }

@@ -38,7 +38,8 @@ export type LlmRetryOptions = Partial<RetryOptions> & ReportingOptions;
  * An attempt an open circuit breaker inside refused is retried when the breaker half-opens (a
  * retry too). A retry whose wait would end after the call's total deadline, or is longer than the
  * call's `maxWaitMs` (`execute(fn, { maxWaitMs })`), is not started.
- * Emits `retry` (its `delayMs` is the wait before the next attempt, whoever holds it) and `giveUp`.
+ * Emits `attempt` after each attempt, `retry` (its `delayMs` is the wait before the next attempt,
+ * whoever holds it) and `giveUp`.
  */
 export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
   private readonly options: RetryOptions;
@@ -63,13 +64,15 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
       const first = ++call.attempt;
       call.clearHold();
       const startedAt = Date.now();
+      let value: T;
       try {
-        return await fn({ signal: call.signal, attempt: first });
+        value = await fn({ signal: call.signal, attempt: first });
       } catch (error) {
         const attempt = call.attempt;
         if (call.aborted) throw error;
         const now = Date.now();
         const reason = call.reasonOf(error);
+        this.reporter.report('attempt', () => ({ attempt, durationMs: now - startedAt, reason }));
         const { maxRetries, maxRetryAfterMs, shouldRetry } = this.options;
         const hint = reason.retryAfterMs;
         const { hold } = call;
@@ -110,7 +113,11 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
         // The sleep ends at an abort; with no sleep, a `retry` listener may have aborted the call.
         if (sleeps && waitMs > 0) await sleep(waitMs, call.signal);
         else if (call.aborted) throw call.reason;
+        continue;
       }
+      const attempt = call.attempt;
+      this.reporter.report('attempt', () => ({ attempt, durationMs: Date.now() - startedAt }));
+      return value;
     }
   }
 }

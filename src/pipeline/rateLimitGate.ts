@@ -16,7 +16,7 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
  * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
  * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
  * nor a breaker failure. A call whose `maxWaitMs` is shorter than the gate's closure fails at once
- * with the 429 that closed it. Emits `rateLimited` and `paced`.
+ * with the 429 that closed it. Emits `gateWait`, `rateLimited` and `paced`.
  */
 export class RateLimitGatePolicy extends PipelineStage {
   /** The gate every call through this stage shares. */
@@ -42,7 +42,10 @@ export class RateLimitGatePolicy extends PipelineStage {
         throw closedBy;
       }
     }
+    const heldFrom = Date.now();
     await gate.acquire(call.signal, call.tokens);
+    const { attempt } = call;
+    this.reporter.report('gateWait', () => ({ attempt, waitMs: Date.now() - heldFrom }));
     let value: T;
     try {
       value = await fn({ signal: call.signal });

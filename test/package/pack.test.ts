@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -103,6 +103,39 @@ describe('the packed tarball', () => {
     ) as unknown as { twoBuilds: boolean; same: string[] };
     expect(both.twoBuilds).toBe(true);
     expect(both.same).toEqual(['chatPolicy', 'embeddingsPolicy', 'streamPolicy']);
+  });
+
+  /** Every file a built entry point loads, following its relative imports and requires. */
+  function graphOf(entry: string): Map<string, string> {
+    const files = new Map<string, string>();
+    const visit = (file: string): void => {
+      if (files.has(file)) return;
+      const text = readFileSync(file, 'utf8');
+      files.set(file, text);
+      for (const [, spec] of text.matchAll(/(?:from|import|require\()\s*\(?["'](\.[^"']+)["']/g)) {
+        visit(resolve(dirname(file), spec as string));
+      }
+    };
+    visit(join(root, 'dist', entry));
+    return files;
+  }
+
+  it('only llm-resilience/otel references @opentelemetry/api', () => {
+    for (const entry of ['index.js', 'index.cjs', 'policies.js', 'policies.cjs']) {
+      const files = graphOf(entry);
+      expect(files.size).toBeGreaterThan(1);
+      for (const [file, text] of files) {
+        expect(text.includes('@opentelemetry'), `${file} (from ${entry})`).toBe(false);
+      }
+    }
+    for (const entry of ['otel.js', 'otel.cjs']) {
+      const texts = [...graphOf(entry).values()];
+      expect(texts.some((text) => text.includes('@opentelemetry/api'))).toBe(true);
+    }
+    // The consumer has no @opentelemetry/api (an optional peer), and loads the other entry points.
+    expect(() =>
+      run(process.execPath, ['-e', 'require.resolve("@opentelemetry/api")'], consumer),
+    ).toThrow();
   });
 
   it('ships only the build output and the package documents', () => {
