@@ -55,8 +55,11 @@ export interface FallbackPolicyOptions<I = unknown> {
    * {@link LlmFallbackPolicy}). The caller's abort never moves on.
    */
   fallbackOn?: (reason: ErrorClassification, route: string) => boolean;
-  /** `totalMs`: the longest the whole chain may take, in ms. Default: no limit. */
-  timeout?: { totalMs?: number };
+  /** A bound on the whole chain of routes. */
+  timeout?: {
+    /** The longest the whole chain may take, in ms. Default: no limit. */
+    totalMs?: number;
+  };
 }
 
 /** What a fallback policy's `execute` resolves with: the answer and the route that gave it. */
