@@ -64,6 +64,30 @@ describe('createFallbackPolicy', () => {
     expect((events[0] as PolicyEvent<'fallback'>).reason.kind).toBe('server');
   });
 
+  it('moves past a route whose breaker was isolated by hand, without calling it, until released', async () => {
+    const first = createPolicy({
+      name: 'first',
+      circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000 },
+    });
+    const calls: string[] = [];
+    const answer = (route: string, value: string) => {
+      calls.push(route);
+      return value;
+    };
+    const policy = createFallbackPolicy<string, string>({
+      routes: [
+        { name: 'first', policy: first, call: () => answer('first', 'one') },
+        { name: 'second', call: () => answer('second', 'two') },
+      ],
+    });
+    const isolation = first.circuitBreaker?.isolate();
+    await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+    expect(calls).toEqual(['second']);
+    isolation?.dispose();
+    await expect(policy.execute('hi')).resolves.toEqual({ value: 'one', route: 'first' });
+    expect(calls).toEqual(['second', 'first']);
+  });
+
   it('rejects with the last route’s error when every route failed, reporting its route', async () => {
     const last = failing(429, { code: 'insufficient_quota' });
     const policy = createFallbackPolicy({
