@@ -1,6 +1,5 @@
 import { bulkhead, wrap } from 'cockatiel';
-import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PolicyEventName, PolicyEvents } from '../../src/events.js';
 import {
   CIRCUIT_BREAKER_DEFAULTS,
@@ -12,28 +11,14 @@ import {
   rateLimitGate,
 } from '../../src/index.js';
 import { createChatPolicy } from '../../src/policies/chat.js';
-import { type FakeOpenAI, replies, type Script, startFakeOpenAI } from '../../src/testing/index.js';
+import { replies, type Script } from '../../src/testing/index.js';
+import { useScriptedChat } from '../support/fakeServer.js';
 import { outcome, recordEvents } from '../support/pipeline.js';
 
 // The stage factories in a user's own cockatiel wrap(), against createPolicy with the same
 // stages: the real openai client (its own retries off) over real HTTP against the fake server.
 
-let fake: FakeOpenAI | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function serve(script: Script) {
-  fake = await startFakeOpenAI({ script });
-  const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
-  const chat = ({ signal }: { signal: AbortSignal }) =>
-    client.chat.completions.create(
-      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
-      { signal },
-    );
-  return { server: fake, chat };
-}
+const serve = useScriptedChat();
 
 const QUICK = { initialDelayMs: 20, maxDelayMs: 40 };
 
@@ -95,8 +80,6 @@ describe('stage factories in your own wrap()', () => {
           value: result.value?.choices[0]?.message.content,
           error: result.error?.constructor.name,
         });
-        await fake?.close();
-        fake = undefined;
       }
       expect(runs[0]).toEqual(runs[1]);
       const [mine, theirs] = seen.map((events) =>

@@ -1,30 +1,15 @@
 import { BrokenCircuitError, BulkheadRejectedError } from 'cockatiel';
-import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classifyOpenAIError, TimeoutError } from '../../src/errors/index.js';
 import { createChatPolicy } from '../../src/policies/chat.js';
-import { type FakeOpenAI, replies, type Script, startFakeOpenAI } from '../../src/testing/index.js';
+import { replies } from '../../src/testing/index.js';
+import { useScriptedChat } from '../support/fakeServer.js';
 import { outcome, recordEvents } from '../support/pipeline.js';
 
 // The pipeline with the real openai client (its own retries off) over real HTTP against the fake
 // server, in real time.
 
-let fake: FakeOpenAI | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
-
-async function serve(script: Script) {
-  fake = await startFakeOpenAI({ script });
-  const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
-  const chat = ({ signal }: { signal: AbortSignal }) =>
-    client.chat.completions.create(
-      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
-      { signal },
-    );
-  return { server: fake, chat };
-}
+const serve = useScriptedChat();
 
 const QUICK = { initialDelayMs: 50, maxDelayMs: 100 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { type FakeOpenAI, startFakeOpenAI } from '../../src/testing/index.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { type FakeOpenAI, type Script, startFakeOpenAI } from '../../src/testing/index.js';
 
 /** The fake OpenAI server of a test file and a real openai client on it (no SDK retries). */
 export interface FakeOpenAITarget {
@@ -29,4 +29,28 @@ export function useFakeOpenAI(): FakeOpenAITarget {
     target.server.requests.length = 0;
   });
   return target;
+}
+
+/**
+ * A fake OpenAI server per test, closed after it: `serve(script)` starts one (closing any earlier
+ * one) and gives `chat`, one
+ * chat completion through a real openai client on it (no SDK retries) that honours the signal.
+ */
+export function useScriptedChat() {
+  let fake: FakeOpenAI | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+  return async function serve(script: Script) {
+    await fake?.close();
+    fake = await startFakeOpenAI({ script });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
+    const chat = ({ signal }: { signal: AbortSignal }) =>
+      client.chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+        { signal },
+      );
+    return { server: fake, chat };
+  };
 }
