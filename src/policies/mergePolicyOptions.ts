@@ -20,6 +20,13 @@ export type PolicyOverrides<O extends object = PolicyOptions> = {
   [K in keyof O]?: PartialStage<Exclude<O[K], undefined>>;
 };
 
+/** Whether `value` is an object literal, whose fields merge (an instance, e.g. a store, does not). */
+function isLiteral(value: unknown): value is Record<string, unknown> {
+  if (!isPlainObject(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function mergeStage(
   key: string,
   base: Record<string, unknown>,
@@ -37,7 +44,7 @@ function mergeStage(
 /**
  * Merges `overrides` onto a preset's `defaults`, stage by stage: a stage given as an object keeps
  * the preset's other fields of that stage, `false` turns the stage off, and any other option
- * replaces the preset's. Naming a circuit breaker of the other kind (`consecutiveFailures`, or
+ * (a class instance too, e.g. a shared `RetryBudget`) replaces the preset's. Naming a circuit breaker of the other kind (`consecutiveFailures`, or
  * `failureRatio` / `minimumCalls` / `samplingMs`) drops the preset's breaker kind; naming fields
  * of both kinds throws the TypeError `createPolicy` throws for them. The rest is not validated
  * here; `createPolicy` does that (so unknown or bad overrides throw there).
@@ -51,8 +58,7 @@ export function mergePolicyOptions<O extends object>(
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     const base = merged[key];
-    merged[key] =
-      isPlainObject(value) && isPlainObject(base) ? mergeStage(key, base, value) : value;
+    merged[key] = isLiteral(value) && isLiteral(base) ? mergeStage(key, base, value) : value;
   }
   return merged as O;
 }
