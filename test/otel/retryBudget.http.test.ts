@@ -26,7 +26,9 @@ describe('a call given up for the retry budget, instrumented and logged', () => 
     });
     stops.push(instrument(chat, { meterProvider, tracerProvider }));
     const lines: string[] = [];
-    const log = (line: string) => lines.push(line);
+    const log = (line: unknown) => {
+      lines.push(String(line));
+    };
     stops.push(
       logEvents(chat, { debug: log, info: log, warn: log, error: log }, { format: 'line' }),
     );
