@@ -5,7 +5,8 @@ import { checkRetryBudget, type RetryBudgetOptions } from './options.js';
  * Where a retry budget's state lives: the in-memory {@link RetryBudget}, or a store shared
  * between processes. The retry stage calls `deposit` once per call and `tryWithdraw` before
  * each retry the budget bounds; `now` is `Date.now()`. `tryWithdraw` may answer with a promise
- * (a remote store); it should not throw, and a retry whose answer throws or rejects is made.
+ * (a remote store). Neither should throw: a deposit that throws is lost, and a retry whose answer
+ * throws or rejects is made.
  */
 export interface RetryBudgetStore {
   /** Counts one call, made at `now`. */

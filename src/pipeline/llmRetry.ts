@@ -36,6 +36,15 @@ export type LlmRetryOptions = Partial<RetryOptions> &
     budget?: Partial<RetryBudgetOptions> | RetryBudgetStore | false;
   };
 
+/** Deposits a call in `budget` at `now`; a store that throws loses the deposit, not the call. */
+function deposit(budget: RetryBudgetStore, now: number): void {
+  try {
+    budget.deposit(now);
+  } catch {
+    // The budget is a safeguard: a broken store must not fail the call.
+  }
+}
+
 /** Whether `budget` grants a retry at `now`: a store's throw or rejection grants it. */
 function withdraw(budget: RetryBudgetStore, now: number): boolean | Promise<boolean> {
   let answer: boolean | PromiseLike<boolean>;
@@ -97,7 +106,7 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
 
   protected async run<T>(fn: StageFn<T, LlmCallContext>, call: CallRecord): Promise<T> {
     const { budget } = this;
-    budget?.deposit(Date.now());
+    if (budget !== undefined) deposit(budget, Date.now());
     let jitter: JitterState | undefined;
     for (let round = 1; ; round++) {
       // One attempt a round, or several with the hedging stage inside: `call.attempt` numbers them.

@@ -171,9 +171,11 @@ describe('retry budget in the retry stage', () => {
     expect(store.deposit).toHaveBeenCalledTimes(2);
   });
 
-  it('makes the retry when the store throws', async () => {
+  it('makes the call and its retry when the store throws', async () => {
     const store: RetryBudgetStore = {
-      deposit: () => undefined,
+      deposit: () => {
+        throw new Error('store down');
+      },
       tryWithdraw: () => {
         throw new Error('store down');
       },
