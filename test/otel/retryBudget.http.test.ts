@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 describe('a call given up for the retry budget, instrumented and logged', () => {
-  it('counts it as giveUp with its error type, puts why on the span event, logs the why', async () => {
+  it('counts it as giveUp with its error type and why, puts why on the span event, logs the why', async () => {
     const server = await startFakeOpenAI({ script: replies.serverError() });
     const client = new OpenAI({ apiKey: 'sk-budget-test', baseURL: server.baseURL, maxRetries: 0 });
     const { meterProvider, tracerProvider } = telemetry;
@@ -54,6 +54,7 @@ describe('a call given up for the retry budget, instrumented and logged', () => 
       'event.name': 'giveUp',
       'event.severity': 'error',
       'error.type': 'server',
+      'llm_resilience.give_up.why': 'retry_budget',
     };
     expect(counterSum(events, giveUp)).toBe(2);
     expect(counterSum(events, { 'event.name': 'retry' })).toBe(1);
