@@ -1,6 +1,8 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { RetryBudget } from '../../src/pipeline/RetryBudget.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { RetryBudget, type RetryBudgetStore } from '../../src/pipeline/RetryBudget.js';
+import { httpError } from '../support/pipeline.js';
 import { numRuns } from './numRuns.js';
 
 const T0 = 1_700_000_000_000;
@@ -95,6 +97,112 @@ describe('RetryBudget (property)', () => {
         }
       }),
       { numRuns: numRuns(300) },
+    );
+  });
+});
+
+/** What one attempt of a call does: answer, or fail with a 500, a 503 or a 429. */
+type Attempt = { status: 200 | 429 | 500 | 503; afterMs: number };
+
+const attemptSpec: fc.Arbitrary<Attempt> = fc.record({
+  status: fc.constantFrom<Attempt['status']>(200, 429, 500, 500, 503),
+  afterMs: fc.integer({ min: 0, max: 200 }),
+});
+
+const pipeline = fc.record({
+  maxRetries: fc.integer({ min: 0, max: 4 }),
+  initialDelayMs: fc.integer({ min: 1, max: 300 }),
+  gate: fc.boolean(),
+  breaker: fc.boolean(),
+  percent: fc.integer({ min: 0, max: 100 }),
+  minPerSecTenths: fc.integer({ min: 0, max: 20 }),
+  windowMs: fc.integer({ min: 100, max: 5_000 }),
+});
+const calls = fc.array(
+  fc.record({
+    startAt: fc.integer({ min: 0, max: 5_000 }),
+    attempts: fc.array(attemptSpec, { minLength: 1, maxLength: 6 }),
+  }),
+  { minLength: 1, maxLength: 40 },
+);
+
+describe('the retry stage with a budget (property)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('spends the budget on every retry that sends a request, and stays within it', async () => {
+    await fc.assert(
+      fc.asyncProperty(pipeline, calls, async (o, specs) => {
+        vi.useFakeTimers({ now: T0 });
+        const minPerSec = o.minPerSecTenths / 10;
+        const inner = new RetryBudget({ percent: o.percent, minPerSec, windowMs: o.windowMs });
+        const deposits: number[] = [];
+        const withdrawals: { at: number; granted: boolean }[] = [];
+        const budget: RetryBudgetStore = {
+          deposit(now) {
+            deposits.push(now);
+            inner.deposit(now);
+          },
+          tryWithdraw(now) {
+            const granted = inner.tryWithdraw(now);
+            withdrawals.push({ at: now, granted });
+            return granted;
+          },
+        };
+        const policy = createPolicy({
+          retry: {
+            maxRetries: o.maxRetries,
+            initialDelayMs: o.initialDelayMs,
+            maxDelayMs: o.initialDelayMs * 4,
+            maxRetryAfterMs: 60_000,
+          },
+          rateLimit: o.gate ? {} : false,
+          circuitBreaker: o.breaker ? { consecutiveFailures: 2, halfOpenAfterMs: 500 } : false,
+          retryBudget: budget,
+        });
+        const spending: number[] = [];
+        policy.events.on('retry', ({ reason }) => {
+          const held = reason.kind === 'aborted' || (o.gate && reason.kind === 'rate_limit');
+          if (!held) spending.push(Date.now());
+        });
+        let refused = 0;
+        policy.events.on('giveUp', ({ why }) => {
+          if (why === 'retry_budget') refused++;
+        });
+        const settled = specs.map(
+          (spec) =>
+            new Promise<void>((resolve) => {
+              setTimeout(() => {
+                policy
+                  .execute(async ({ attempt }) => {
+                    const a = spec.attempts[Math.min(attempt, spec.attempts.length) - 1];
+                    await new Promise((r) => setTimeout(r, a?.afterMs ?? 0));
+                    if (a === undefined || a.status === 200) return 'ok';
+                    throw httpError(a.status);
+                  })
+                  .then(
+                    () => resolve(),
+                    () => resolve(),
+                  );
+              }, spec.startAt);
+            }),
+        );
+        await vi.runAllTimersAsync();
+        await Promise.all(settled);
+        vi.useRealTimers();
+
+        expect(deposits).toHaveLength(specs.length);
+        expect(spending).toEqual(withdrawals.filter((w) => w.granted).map((w) => w.at));
+        expect(refused).toBe(withdrawals.filter((w) => !w.granted).length);
+        for (const t of spending) {
+          const allowed =
+            (o.percent / 100) * within(deposits, t - o.windowMs, t) +
+            minPerSec * (o.windowMs / 1_000);
+          expect(within(spending, t - o.windowMs, t)).toBeLessThanOrEqual(allowed + 1e-9);
+        }
+      }),
+      { numRuns: numRuns(100) },
     );
   });
 });
