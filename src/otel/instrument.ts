@@ -216,6 +216,7 @@ export function instrument(
         'event.name': name,
         'event.severity': levels[name] ?? 'warn',
         ...errorType(reason),
+        ...(name === 'giveUp' ? { 'llm_resilience.give_up.why': String(event.why) } : {}),
       });
       const call = callSpan();
       if (call === undefined) return;

@@ -20,7 +20,7 @@ export interface Pipeline {
 /**
  * The stages `options` name (checked already), built with the public factories and joined with
  * cockatiel's `wrap()`, outermost first: bulkhead, total timeout, retry, hedging, rate-limit
- * gate, circuit breaker, attempt timeout. Every stage reports to `reporter`'s emitter under its
+ * gate, circuit breaker, attempt timeout; the retry budget is the retry stage's. Every stage reports to `reporter`'s emitter under its
  * name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
  */
 export function buildPipeline(
@@ -29,7 +29,7 @@ export function buildPipeline(
   attempt: { attemptMs: number } | { firstTokenMs: number } | undefined,
 ): Pipeline {
   const reporting = { name: reporter.name, events: reporter.events };
-  const { retry, timeout, circuitBreaker, bulkhead, rateLimit } = options;
+  const { retry, retryBudget, timeout, circuitBreaker, bulkhead, rateLimit } = options;
   const stages: IPolicy<IDefaultPolicyContext>[] = [];
   const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
   const breaker = circuitBreaker
@@ -37,7 +37,7 @@ export function buildPipeline(
     : undefined;
   if (bulkhead) stages.push(llmBulkhead({ ...bulkhead, ...reporting }));
   if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
-  if (retry) stages.push(llmRetry({ ...retry, ...reporting }));
+  if (retry) stages.push(llmRetry({ ...retry, budget: retryBudget ?? false, ...reporting }));
   if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
   if (rateLimit) stages.push(rateLimitGate({ ...rateLimit, ...reporting }));
   if (breaker) stages.push(breaker);

@@ -36,11 +36,17 @@ export {
   type HedgeOptions,
   MAX_TIMER_MS,
   type PolicyOptions,
+  type RetryBudgetOptions,
   type RetryOptions,
   type SamplingBreakerOptions,
   type TimeoutOptions,
   validatePolicyOptions,
 } from './options.js';
 export { PipelineStage, type StageFn } from './PipelineStage.js';
+export {
+  RETRY_BUDGET_DEFAULTS,
+  RetryBudget,
+  type RetryBudgetStore,
+} from './RetryBudget.js';
 export { type RateLimitGateOptions, RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
 export { Reporter, type ReportingOptions } from './reporter.js';
