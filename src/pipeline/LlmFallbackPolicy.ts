@@ -5,6 +5,7 @@ import type { PolicyEvents } from '../events.js';
 import { limitOf } from '../validate.js';
 import { CallOwner } from './CallOwner.js';
 import type { CallRecord, LlmCallContext } from './callRecord.js';
+import type { CallWatcher } from './callWatchers.js';
 import { type ExecuteOptions, executeOptions } from './executeArgs.js';
 import { checkFallbackOptions } from './fallbackOptions.js';
 import type { CircuitStateName } from './llmCircuitBreaker.js';
@@ -125,6 +126,14 @@ export class LlmFallbackPolicy<I = unknown, R = unknown> {
     this.routes = [...options.routes];
     this.fallbackOn = options.fallbackOn ?? defaultFallbackOn;
     this.totalMs = limitOf(options.timeout?.totalMs);
+  }
+
+  /**
+   * Watches every call from now on, from its start to its end ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
   }
 
   /**

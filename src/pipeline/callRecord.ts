@@ -65,7 +65,8 @@ export class CallRecord {
   deadline: number | undefined = undefined;
   /**
    * Once the call has succeeded, it keeps its bulkhead slot and its total timeout until this
-   * settles: a stream, which lives on after `execute` resolved.
+   * settles: a stream, which lives on after `execute` resolved. It resolves with `{ error }` when
+   * the stream failed, with `undefined` when it ended otherwise.
    */
   holdUntil: PromiseLike<unknown> | undefined = undefined;
   /** Who holds the next attempt back after the last failed one, if anybody. */
