@@ -73,7 +73,7 @@ export class CallRecord {
   hold: Hold | undefined = undefined;
   /**
    * The longest wait before an attempt the call accepts (`execute(fn, { maxWaitMs })`): a longer
-   * backoff, server hint, gate closure or open breaker fails the call at once instead.
+   * backoff, server hint, rate-limit gate hold or open breaker fails the call at once instead.
    */
   maxWaitMs: number | undefined = undefined;
   /** The route that answered, for a fallback policy's `success` and `failure` events. */
