@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyEvent } from '../../src/events.js';
+import { logEvents } from '../../src/logEvents.js';
 import {
   createFallbackPolicy,
   type FallbackPolicyOptions,
@@ -31,7 +32,8 @@ beforeEach(() => {
 });
 
 type Messages = { role: 'user'; content: string }[];
-const messages: Messages = [{ role: 'user', content: 'hi' }];
+const PROMPT = 'my secret prompt 1717';
+const messages: Messages = [{ role: 'user', content: PROMPT }];
 
 /** Chat policies with short waits; the breaker rests 1 s, longer than six calls on a loaded machine. */
 const quickChat = (name: string) =>
@@ -76,12 +78,19 @@ function askPolicy(options: Pick<FallbackPolicyOptions<Messages>, 'fallbackOn'> 
   });
   const fallbacks: PolicyEvent<'fallback'>[] = [];
   ask.events.on('fallback', (e) => fallbacks.push(e));
-  return { ask, openaiPolicy, fallbacks };
+  // Every event of the three policies, at every level, as logEvents hands them out.
+  const logged: unknown[] = [];
+  const keep = (...args: unknown[]) => logged.push(args);
+  const logger = { debug: keep, info: keep, warn: keep, error: keep };
+  for (const policy of [ask, openaiPolicy, anthropicPolicy]) {
+    logEvents(policy, logger, { format: 'object' });
+  }
+  return { ask, openaiPolicy, fallbacks, logged };
 }
 
 describe('createFallbackPolicy with the real openai and Anthropic clients', () => {
   it('goes on through the second route while the first is down, then back once it is healthy', async () => {
-    const { ask, openaiPolicy, fallbacks } = askPolicy();
+    const { ask, openaiPolicy, fallbacks, logged } = askPolicy();
     primary.setScript(replies.serverError());
     for (let i = 0; i < 6; i++) {
       await expect(ask.execute(messages)).resolves.toEqual({
@@ -104,6 +113,12 @@ describe('createFallbackPolicy with the real openai and Anthropic clients', () =
     expect(openaiPolicy.circuitState).toBe('closed');
     expect(primary.requests).toHaveLength(5);
     expect(secondary.requests).toHaveLength(6);
+    // No key, no prompt and no answer in any event.
+    const events = JSON.stringify(logged);
+    expect(events).toContain('"fallback"');
+    for (const secret of ['sk-test', 'sk-ant-test', 'Bearer', PROMPT, 'from gpt', 'from claude']) {
+      expect(events).not.toContain(secret);
+    }
   });
 
   it('moves on after one request on a quota error', async () => {

@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { classifyError } from '../../src/errors/classifyError.js';
 import {
   RateLimitBudgetError,
   RateLimitGate,
@@ -806,5 +807,18 @@ describe('a caller that accepts a bounded wait (maxWaitMs)', () => {
     expect(gate.holdMs()).toBeGreaterThan(100); // behind it, one step of the pace later
     await vi.advanceTimersByTimeAsync(100);
     expect(fits).toEqual({ at: start + 100 });
+  });
+});
+
+describe('RateLimitHoldError', () => {
+  it('is classified rate_limit: retryable, no breaker failure, no status (nothing was sent)', () => {
+    const reason = classifyError(new RateLimitHoldError(1_200, 0));
+    expect(reason).toMatchObject({ kind: 'rate_limit', retryable: true, breakerFailure: false });
+    expect(reason.status).toBeUndefined();
+    expect(reason.retryAfterMs).toBeUndefined();
+    expect(reason.message).toMatch(/^RateLimitHoldError: .*1200 ms.*maxWaitMs 0/);
+    // Across copies of the package: the marker, not the class, decides.
+    const copy = Object.assign(new Error('held'), { isLlmResilienceRateLimitHold: true });
+    expect(classifyError(copy).kind).toBe('rate_limit');
   });
 });
