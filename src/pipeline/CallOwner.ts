@@ -1,8 +1,15 @@
 import type { Event, IFailureEvent, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'eventemitter3';
 import { classifyError } from '../errors/classifyError.js';
+import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { limitOf } from '../validate.js';
 import { CallRecord } from './callRecord.js';
+import {
+  type CallOutcome,
+  type CallWatch,
+  type CallWatcher,
+  CallWatchers,
+} from './callWatchers.js';
 import type { Reporter } from './reporter.js';
 
 interface OutcomeListeners {
@@ -16,6 +23,8 @@ interface OutcomeListeners {
  * call's record, whose signal aborts when the caller's does; rejects at once when the call
  * aborts (the stages inside stop their work and settle in the background); and reports the
  * outcome once, as the `success` or `failure` event and cockatiel's `onSuccess` / `onFailure`.
+ * Its watchers ({@link CallOwner.watch}) see each call from its start to its end: for a call
+ * whose record holds on after it resolved (a stream), to the end of that.
  */
 export class CallOwner {
   private readonly outcomes = new EventEmitter<OutcomeListeners>();
@@ -24,7 +33,14 @@ export class CallOwner {
   /** cockatiel's failure event: fires once per call that fails for good. */
   readonly onFailure: Event<IFailureEvent> = (listener) => this.listen('failure', listener);
 
+  private readonly watchers = new CallWatchers();
+
   constructor(private readonly reporter: Reporter) {}
+
+  /** Adds a watcher of every call from now on; returns a function that removes it. */
+  watch(watcher: CallWatcher): () => void {
+    return this.watchers.add(watcher);
+  }
 
   /**
    * Runs `run` with a new call record, linked to the caller's `signal`. `run` passes the
@@ -39,9 +55,14 @@ export class CallOwner {
     const startedAt = Date.now();
     const record = new CallRecord(tokens);
     record.maxWaitMs = limitOf(maxWaitMs);
+    const watches: CallWatch[] | undefined = this.watchers.empty ? undefined : [];
     if (signal?.aborted) {
       record.abort(signal.reason);
       this.failed(record, startedAt, signal.reason);
+      if (watches !== undefined) {
+        this.watchers.start(() => undefined, watches);
+        this.ended(watches, record, signal.reason);
+      }
       return Promise.reject(signal.reason);
     }
     return new Promise<T>((resolve, reject) => {
@@ -57,13 +78,15 @@ export class CallOwner {
       const onCallAbort = (): void => {
         if (!finish()) return;
         this.failed(record, startedAt, record.reason);
+        if (watches !== undefined) this.ended(watches, record, record.reason);
         reject(record.reason);
       };
       record.onAbort(onCallAbort);
       signal?.addEventListener('abort', onCallerAbort, { once: true });
       let running: PromiseLike<T>;
       try {
-        running = run(record);
+        running =
+          watches === undefined ? run(record) : this.watchers.start(() => run(record), watches);
       } catch (error) {
         running = Promise.reject(error);
       }
@@ -71,15 +94,43 @@ export class CallOwner {
         (value) => {
           if (!finish()) return;
           this.succeeded(record, startedAt);
+          if (watches !== undefined) this.lived(watches, record);
           resolve(value);
         },
         (error: unknown) => {
           if (!finish()) return;
           this.failed(record, startedAt, error);
+          if (watches !== undefined) this.ended(watches, record, error);
           reject(error);
         },
       );
     });
+  }
+
+  /** Tells the watches of a call that succeeded of its end: now, or when its record lets go. */
+  private lived(watches: readonly CallWatch[], record: CallRecord): void {
+    const hold = record.holdUntil;
+    const end = (outcome: CallOutcome): void => CallWatchers.end(watches, outcome);
+    if (hold === undefined) {
+      end({ attempts: record.attempt });
+      return;
+    }
+    hold.then(
+      (after) => {
+        const failed = typeof after === 'object' && after !== null && 'error' in after;
+        end(
+          failed
+            ? { attempts: record.attempt, reason: record.reasonOf(after.error) }
+            : { attempts: record.attempt },
+        );
+      },
+      (error: unknown) => end({ attempts: record.attempt, reason: record.reasonOf(error) }),
+    );
+  }
+
+  /** Tells the watches of a call that failed with `error` of its end. */
+  private ended(watches: readonly CallWatch[], record: CallRecord, error: unknown): void {
+    CallWatchers.end(watches, { attempts: record.attempt, reason: reasonFor(record, error) });
   }
 
   private listen<K extends keyof OutcomeListeners>(
@@ -110,10 +161,7 @@ export class CallOwner {
     const { reporter, outcomes } = this;
     if (!reporter.events.listenerCount('failure') && !outcomes.listenerCount('failure')) return;
     const durationMs = Date.now() - startedAt;
-    // Once the call aborted, an abort with any reason of the caller's classifies as `aborted`.
-    const reason = record.aborted
-      ? classifyError(error, { signal: record.signal })
-      : record.reasonOf(error);
+    const reason = reasonFor(record, error);
     reporter.report('failure', () => ({
       attempts: record.attempt,
       durationMs,
@@ -126,6 +174,12 @@ export class CallOwner {
       reason: { error },
     });
   }
+}
+
+/** Why a call failed with `error`. */
+function reasonFor(record: CallRecord, error: unknown): ErrorClassification {
+  // Once the call aborted, an abort with any reason of the caller's classifies as `aborted`.
+  return record.aborted ? classifyError(error, { signal: record.signal }) : record.reasonOf(error);
 }
 
 /** The `route` field of a fallback call's outcome events; nothing for other calls. */

@@ -5,6 +5,7 @@ import { limitOf } from '../validate.js';
 import { buildPipeline } from './buildPipeline.js';
 import { CallOwner } from './CallOwner.js';
 import { type CallRecord, callRecordOf, type LlmCallContext } from './callRecord.js';
+import type { CallWatcher } from './callWatchers.js';
 import { type ExecuteOptions, executeArgs } from './executeArgs.js';
 import type { CircuitStateName, LlmCircuitBreakerPolicy } from './llmCircuitBreaker.js';
 import { type PolicyOptions, validatePolicyOptions } from './options.js';
@@ -69,6 +70,14 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     this.owner = new CallOwner(reporter);
     this.onSuccess = this.owner.onSuccess;
     this.onFailure = this.owner.onFailure;
+  }
+
+  /**
+   * Watches every call from now on, from its start to its end ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
   }
 
   /** The circuit breaker's state; `'closed'` when the policy has no breaker. */

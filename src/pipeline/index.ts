@@ -5,6 +5,7 @@ export {
   type Hold,
   type LlmCallContext,
 } from './callRecord.js';
+export type { CallOutcome, CallWatch, CallWatcher } from './callWatchers.js';
 export type { ExecuteOptions } from './executeArgs.js';
 export { hedge, type LlmHedgeOptions, LlmHedgePolicy } from './hedge.js';
 export {

@@ -1,5 +1,6 @@
 import type { PolicyEventMap } from '../events.js';
 import { RateLimitGate } from '../rateLimit/RateLimitGate.js';
+import { RateLimitHoldError } from '../rateLimit/RateLimitHoldError.js';
 import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
 import type { CallRecord } from './callRecord.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
@@ -15,14 +16,14 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
  * attempt until it reopens; any other answer counts as not rate-limited. An attempt that never
  * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
  * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
- * nor a breaker failure. A call whose `maxWaitMs` is shorter than the gate's closure fails at once
- * with the 429 that closed it. Emits `gateWait`, `rateLimited` and `paced`.
+ * nor a breaker failure. A call that would be held longer than its `maxWaitMs` (the gate closed
+ * by a 429, the learned pace, a budget, the callers ahead of it) fails at once, without a request,
+ * with a {@link RateLimitHoldError}, and holds its next attempt for as long: the retry stage gives
+ * up on it (`wait_too_long`). Emits `gateWait`, `rateLimited` and `paced`.
  */
 export class RateLimitGatePolicy extends PipelineStage {
   /** The gate every call through this stage shares. */
   readonly gate: RateLimitGate;
-  /** The last 429, given again to a call that will not wait as long as the gate stays closed. */
-  private closedBy: unknown = undefined;
 
   constructor(options: RateLimitGateOptions = {}) {
     super(checkReporting('rateLimit', options));
@@ -34,16 +35,14 @@ export class RateLimitGatePolicy extends PipelineStage {
   }
 
   protected async run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
-    const { gate, closedBy } = this;
-    const { maxWaitMs } = call;
-    if (maxWaitMs !== undefined && closedBy !== undefined) {
-      if (gate.reopensAt - Date.now() > maxWaitMs) {
-        call.holdNext('gate', gate.reopensAt);
-        throw closedBy;
-      }
-    }
+    const { gate } = this;
     const heldFrom = Date.now();
-    await gate.acquire(call.signal, call.tokens);
+    try {
+      await gate.acquire(call.signal, call.tokens, call.maxWaitMs);
+    } catch (error) {
+      if (error instanceof RateLimitHoldError) call.holdNext('gate', Date.now() + error.waitMs);
+      throw error;
+    }
     const { attempt } = call;
     this.reporter.report('gateWait', () => ({ attempt, waitMs: Date.now() - heldFrom }));
     let value: T;
@@ -52,7 +51,6 @@ export class RateLimitGatePolicy extends PipelineStage {
     } catch (error) {
       const reason = call.reasonOf(error);
       if (reason.kind === 'rate_limit') {
-        this.closedBy = error;
         gate.onRateLimited(reason);
         call.holdNext('gate', gate.reopensAt);
       } else if (reason.kind !== 'aborted') gate.onSuccess();

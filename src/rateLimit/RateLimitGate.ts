@@ -4,6 +4,7 @@ import { isFiniteNumber } from '../isFiniteNumber.js';
 import { atLeastZero, checkResult, checkValue } from '../validate.js';
 import { AdaptivePace } from './adaptivePace.js';
 import { RateLimitBudgetError } from './RateLimitBudgetError.js';
+import { RateLimitHoldError } from './RateLimitHoldError.js';
 import {
   type RateLimitOptions,
   type ResolvedRateLimitOptions,
@@ -24,6 +25,9 @@ export type RateLimitGateEvent = {
 
 interface Waiter {
   readonly cost: number;
+  /** The longest wait the caller accepts (ms), and when it runs out; Infinity without a limit. */
+  readonly maxWaitMs: number;
+  readonly latest: number;
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -48,8 +52,10 @@ const REPORT_INCREASE = 1.1;
  * imply, grows while calls succeed, is multiplied by `decreaseFactor` on a new 429 at most once a
  * second, and is forgotten once the gate has been open `forgetAfterMs` without a 429 and nobody
  * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller
- * reports each attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an
- * `emit` that throws cannot disturb the gate.
+ * reports each attempt's outcome with `onSuccess` / `onRateLimited`. A caller that accepts a
+ * wait of `maxWaitMs` at most is refused (a {@link RateLimitHoldError}) instead of being held
+ * longer, when it asks or when a 429 makes its wait longer while it waits. Events go to `emit`;
+ * an `emit` that throws cannot disturb the gate.
  */
 export class RateLimitGate {
   private readonly options: ResolvedRateLimitOptions;
@@ -89,12 +95,14 @@ export class RateLimitGate {
   /**
    * Resolves when a request may be sent (at once while nothing limits). Rejects with the signal's
    * reason as soon as `signal` aborts (the waiter leaves the queue), with a TypeError for a bad
-   * `tokens`, and with a {@link RateLimitBudgetError} for a call costing more than the whole
-   * `tokensPerMinute`.
+   * `tokens`, with a {@link RateLimitBudgetError} for a call costing more than the whole
+   * `tokensPerMinute`, and with a {@link RateLimitHoldError} when the wait would be (or, after a
+   * 429 meanwhile, becomes) longer than `maxWaitMs`.
    * @param signal Aborts the wait (the caller's abort or the call's total timeout).
    * @param tokens The call's declared token cost, for `tokensPerMinute` (see `estimateTokens`).
+   * @param maxWaitMs The longest wait the caller accepts, in ms. Default: no limit.
    */
-  acquire(signal: AbortSignal | undefined, tokens?: number): Promise<void> {
+  acquire(signal: AbortSignal | undefined, tokens?: number, maxWaitMs?: number): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let cost = 0;
     try {
@@ -102,17 +110,24 @@ export class RateLimitGate {
     } catch (error) {
       return Promise.reject(error);
     }
+    const now = Date.now();
     if (this.queue.length === 0) {
-      const now = Date.now();
       this.forgetPaceIfQuiet(now);
       if (this.waitMs(cost, now) === 0) {
         this.grant(cost, now);
         return OPEN;
       }
     }
+    const limit = maxWaitMs ?? Number.POSITIVE_INFINITY;
+    if (limit !== Number.POSITIVE_INFINITY) {
+      const waitMs = this.queuedWaitMs(cost, now);
+      if (waitMs > limit) return Promise.reject(new RateLimitHoldError(Math.ceil(waitMs), limit));
+    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         cost,
+        maxWaitMs: limit,
+        latest: now + limit,
         resolve,
         reject,
         signal,
@@ -122,6 +137,19 @@ export class RateLimitGate {
       this.queue.push(waiter);
       if (this.queue.length === 1) this.release();
     });
+  }
+
+  /**
+   * How long a call declaring `tokens` would be held if it asked now, in ms (0: it may go at
+   * once): behind the callers already waiting, until the gate reopens after a 429, the learned
+   * pace and the budgets let it go. An estimate: a 429 meanwhile makes the wait longer. Throws
+   * as `acquire` rejects for a bad `tokens` or a call larger than the whole token budget.
+   */
+  holdMs(tokens?: number): number {
+    const cost = this.costOf(tokens);
+    const now = Date.now();
+    if (this.queue.length === 0) this.forgetPaceIfQuiet(now);
+    return this.queuedWaitMs(cost, now);
   }
 
   /** When the gate reopens after its last 429 (`Date.now()` scale; in the past while open). */
@@ -155,8 +183,9 @@ export class RateLimitGate {
     this.requests?.holdUntil(this.closedUntil, now);
     if (wasOpen && waitMs > 0) this.report({ type: 'rateLimited', waitMs, reason });
     this.reportPace();
-    // No release here: a 429 only ever makes the head wait longer, and the head's timer
+    // No release otherwise: a 429 only ever makes the head wait longer, and the head's timer
     // re-arms for the new wait when it fires.
+    if (this.refuseLongWaits(now)) this.release();
   }
 
   private costOf(tokens: number | undefined): number {
@@ -170,15 +199,52 @@ export class RateLimitGate {
     return cost;
   }
 
-  /** Milliseconds until a request of `cost` tokens may go (0: now; below a microsecond counts as now). */
-  private waitMs(cost: number, now: number): number {
+  /**
+   * Milliseconds until a request of `cost` tokens may go (0: now; below a microsecond counts as
+   * now), after `ahead` requests costing `tokensAhead` in all have gone first.
+   */
+  private waitMs(cost: number, now: number, ahead = 0, tokensAhead = 0): number {
     const waitMs = Math.max(
       this.closedUntil - now,
-      this.pace.waitMs(now),
-      this.requests === undefined ? 0 : this.requests.waitMs(1, now),
-      this.tokens === undefined ? 0 : this.tokens.waitMs(cost, now),
+      this.pace.waitMs(now, ahead),
+      this.requests === undefined ? 0 : this.requests.waitMs(1, now, ahead),
+      this.tokens === undefined ? 0 : this.tokens.waitMs(cost, now, tokensAhead),
     );
     return waitMs < MICROSECOND ? 0 : waitMs;
+  }
+
+  /** Milliseconds until a request of `cost` tokens may go behind every caller now waiting. */
+  private queuedWaitMs(cost: number, now: number): number {
+    let tokensAhead = 0;
+    for (const waiter of this.queue) tokensAhead += waiter.cost;
+    return this.waitMs(cost, now, this.queue.length, tokensAhead);
+  }
+
+  /**
+   * Refuses the waiters whose wait has become longer than they accept; returns whether the head
+   * was among them (its timer must be set again).
+   */
+  private refuseLongWaits(now: number): boolean {
+    const { queue } = this;
+    let headRefused = false;
+    let tokensAhead = 0;
+    for (let index = 0; index < queue.length; ) {
+      const waiter = queue[index] as Waiter;
+      const waitMs = this.waitMs(waiter.cost, now, index, tokensAhead);
+      if (
+        waiter.maxWaitMs !== Number.POSITIVE_INFINITY &&
+        now + waitMs > waiter.latest + MICROSECOND
+      ) {
+        queue.splice(index, 1);
+        if (index === 0) headRefused = true;
+        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.reject(new RateLimitHoldError(Math.ceil(waitMs), waiter.maxWaitMs));
+      } else {
+        tokensAhead += waiter.cost;
+        index++;
+      }
+    }
+    return headRefused;
   }
 
   private grant(cost: number, now: number): void {

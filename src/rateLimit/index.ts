@@ -1,5 +1,6 @@
 export { RateLimitBudgetError } from './RateLimitBudgetError.js';
 export { RateLimitGate, type RateLimitGateEvent } from './RateLimitGate.js';
+export { RateLimitHoldError } from './RateLimitHoldError.js';
 export {
   RATE_LIMIT_DEFAULTS,
   type RateLimitOptions,

@@ -20,10 +20,13 @@ export class TokenBucket {
     this.updatedAt = now;
   }
 
-  /** Milliseconds until `cost` may be taken (0 when it may be taken now). */
-  waitMs(cost: number, now: number): number {
+  /**
+   * Milliseconds until `cost` may be taken (0 when it may be taken now), after `ahead` tokens
+   * taken first by the callers before it. Default `ahead`: 0.
+   */
+  waitMs(cost: number, now: number, ahead = 0): number {
     this.refill(now);
-    const missing = Math.min(cost, this.capacity) - this.level;
+    const missing = ahead + Math.min(cost, this.capacity) - this.level;
     return missing <= EPSILON ? 0 : (missing * 1000) / this.ratePerSec;
   }
 

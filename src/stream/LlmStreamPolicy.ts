@@ -4,6 +4,7 @@ import type { PolicyEvents } from '../events.js';
 import { buildPipeline } from '../pipeline/buildPipeline.js';
 import { CallOwner } from '../pipeline/CallOwner.js';
 import type { CallRecord, LlmCallContext } from '../pipeline/callRecord.js';
+import type { CallWatcher } from '../pipeline/callWatchers.js';
 import { type ExecuteOptions, executeArgs } from '../pipeline/executeArgs.js';
 import { attemptContext } from '../pipeline/LlmPolicy.js';
 import type { CircuitStateName, LlmCircuitBreakerPolicy } from '../pipeline/llmCircuitBreaker.js';
@@ -26,8 +27,11 @@ export type StreamFn<T> = (
 interface StreamCall {
   readonly startedAt: number;
   readonly callerSignal: AbortSignal | undefined;
-  /** Settles the call's `holdUntil`: the bulkhead slot and the total timeout are let go. */
-  readonly end: () => void;
+  /**
+   * Settles the call's `holdUntil` (with `{ error }` when the stream failed): the bulkhead slot
+   * and the total timeout are let go.
+   */
+  readonly end: (failure?: { error: unknown }) => void;
   stream: GuardedStream<unknown> | undefined;
 }
 
@@ -84,6 +88,14 @@ export class LlmStreamPolicy {
     return this.breaker?.halfOpenAt ?? 0;
   }
 
+  /**
+   * Watches every call from now on, from its start to the end of its stream ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
+  }
+
   /** The cockatiel circuit breaker inside (`isolate()`, `toJSON()`, ...), if the policy has one. */
   get circuitBreaker(): CircuitBreakerPolicy | undefined {
     return this.breaker?.policy;
@@ -101,8 +113,8 @@ export class LlmStreamPolicy {
     signalOrOptions?: AbortSignal | ExecuteOptions,
   ): Promise<GuardedStream<T>> {
     const { signal, tokens, maxWaitMs } = executeArgs(fn, signalOrOptions);
-    let end = (): void => {};
-    const ended = new Promise<void>((resolve) => {
+    let end: StreamCall['end'] = () => {};
+    const ended = new Promise<{ error: unknown } | undefined>((resolve) => {
       end = resolve;
     });
     const stream: StreamCall = {
@@ -171,7 +183,7 @@ export class LlmStreamPolicy {
         onEnd: (report: StreamEndReport) => {
           streamEnded = true;
           unlink();
-          stream.end();
+          stream.end(report.outcome === 'failed' ? { error: report.error } : undefined);
           this.streamEnded(report, call, stream, attempt);
         },
       });
