@@ -1,6 +1,8 @@
 import type { PolicyEventMap } from '../events.js';
+import { type FetchFunction, gateFetch } from '../rateLimit/gateFetch.js';
 import { RateLimitGate } from '../rateLimit/RateLimitGate.js';
 import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
+import { usageTokensOf } from '../rateLimit/usageTokens.js';
 import type { CallRecord } from './callRecord.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
@@ -21,6 +23,11 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
 export class RateLimitGatePolicy extends PipelineStage {
   /** The gate every call through this stage shares. */
   readonly gate: RateLimitGate;
+  /**
+   * A `fetch` for the SDK's client that tells the gate each request's estimated cost and each
+   * reply's rate-limit headers, so that it holds callers before a 429 (see `gateFetch`).
+   */
+  readonly fetch: FetchFunction;
   /** The last 429, given again to a call that will not wait as long as the gate stays closed. */
   private closedBy: unknown = undefined;
 
@@ -31,6 +38,7 @@ export class RateLimitGatePolicy extends PipelineStage {
       const { type, ...payload } = event;
       reporter.report(type, () => payload as PolicyEventMap[typeof type]);
     });
+    this.fetch = gateFetch(this.gate, options.countTokens);
   }
 
   protected async run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
@@ -59,6 +67,8 @@ export class RateLimitGatePolicy extends PipelineStage {
       throw error;
     }
     gate.onSuccess();
+    const used = usageTokensOf(value);
+    if (used !== undefined) gate.onUsage(used, call.tokens);
     return value;
   }
 }

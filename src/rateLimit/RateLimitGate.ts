@@ -4,11 +4,14 @@ import { isFiniteNumber } from '../isFiniteNumber.js';
 import { atLeastZero, checkResult, checkValue } from '../validate.js';
 import { AdaptivePace } from './adaptivePace.js';
 import { RateLimitBudgetError } from './RateLimitBudgetError.js';
+import type { ServerLimits } from './rateLimitHeaders.js';
 import {
   type RateLimitOptions,
   type ResolvedRateLimitOptions,
   resolveRateLimitOptions,
 } from './rateLimitOptions.js';
+import type { RequestTokens } from './requestTokens.js';
+import { type SentRequest, ServerBudget } from './serverBudget.js';
 import { TokenBucket } from './tokenBucket.js';
 
 /**
@@ -24,6 +27,7 @@ export type RateLimitGateEvent = {
 
 interface Waiter {
   readonly cost: number;
+  readonly declared: number | undefined;
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -37,6 +41,9 @@ const MICROSECOND = 1e-3;
 
 /** An increase of the pace is reported once it is this much above the last reported pace. */
 const REPORT_INCREASE = 1.1;
+
+/** How many of `policy.fetch`'s budget charges wait at most for their call's usage. */
+const MAX_UNCORRECTED = 1_024;
 
 /**
  * The rate-limit gate shared by every call through one policy, consulted before every attempt
@@ -63,6 +70,10 @@ export class RateLimitGate {
   private strikes = 0;
   /** The pace last reported; NaN (never equal, never above or below) until the first report. */
   private reportedRate = Number.NaN;
+  /** The server's limits as its replies' headers report them (`policy.fetch`). */
+  private readonly server = new ServerBudget();
+  /** `policy.fetch`'s estimates charged to `tokensPerMinute`, oldest first, until usage corrects them. */
+  private readonly uncorrected: number[] = [];
 
   /**
    * @param options Budgets and tuning (validated here; TypeError on bad input).
@@ -105,14 +116,15 @@ export class RateLimitGate {
     if (this.queue.length === 0) {
       const now = Date.now();
       this.forgetPaceIfQuiet(now);
-      if (this.waitMs(cost, now) === 0) {
-        this.grant(cost, now);
+      if (this.waitMs(cost, tokens, now) === 0) {
+        this.grant(cost, tokens, now);
         return OPEN;
       }
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         cost,
+        declared: tokens,
         resolve,
         reject,
         signal,
@@ -159,6 +171,70 @@ export class RateLimitGate {
     // re-arms for the new wait when it fires.
   }
 
+  /**
+   * `policy.fetch` is sending a request (let through by {@link acquire} just before, or sent
+   * outside the gate), estimated at `estimate` from its body. The estimate is charged to
+   * `tokensPerMinute` when the call declared no tokens and there is no `estimateTokens`. Returns
+   * the request, to hand back to {@link onReply}.
+   */
+  requestSent(estimate: RequestTokens | undefined): SentRequest {
+    const now = Date.now();
+    const request = this.server.sending(estimate, now);
+    const budget = this.options.tokensPerMinute;
+    if (
+      budget !== undefined &&
+      estimate !== undefined &&
+      request.declared === undefined &&
+      this.options.estimateTokens === undefined
+    ) {
+      request.budgetCharge = Math.min(budget, estimate.input + estimate.output);
+      this.tokens?.adjust(request.budgetCharge, now);
+    }
+    return request;
+  }
+
+  /**
+   * The reply to `request`: `ok` (a 2xx status) and what its rate-limit headers said
+   * (`limits`, see `parseRateLimitHeaders`), or `undefined` when none came (the connection
+   * failed). With remaining requests or tokens too few for the next request, callers are held
+   * until the server's budget has refilled enough, instead of meeting a 429. A request that did
+   * not succeed gives its `tokensPerMinute` charge back.
+   */
+  onReply(
+    request: SentRequest,
+    reply: { ok: boolean; limits: ServerLimits | undefined } | undefined,
+  ): void {
+    const now = Date.now();
+    if (reply === undefined) this.server.failed(request);
+    else this.server.replied(request, reply.limits, now);
+    if (request.budgetCharge > 0) {
+      if (reply?.ok === true) {
+        this.uncorrected.push(request.budgetCharge);
+        if (this.uncorrected.length > MAX_UNCORRECTED) this.uncorrected.shift();
+      } else this.tokens?.adjust(-request.budgetCharge, now);
+    }
+    if (this.queue.length > 0) this.release();
+  }
+
+  /**
+   * A call's reply said it used `tokens` (its `usage`): `tokensPerMinute` is corrected by the
+   * difference from what the call was charged (its declared cost, else `policy.fetch`'s estimate,
+   * else nothing). `declared` is the tokens the call declared.
+   */
+  onUsage(tokens: number, declared: number | undefined): void {
+    if (this.tokens === undefined || !(tokens >= 0 && tokens < Number.POSITIVE_INFINITY)) return;
+    let charged = 0;
+    if (declared !== undefined || this.options.estimateTokens !== undefined) {
+      try {
+        charged = this.costOf(declared);
+      } catch {
+        return;
+      }
+    } else charged = this.uncorrected.shift() ?? 0;
+    this.tokens.adjust(tokens - charged, Date.now());
+    if (this.queue.length > 0) this.release();
+  }
+
   private costOf(tokens: number | undefined): number {
     if (tokens !== undefined) checkValue('tokens', tokens, atLeastZero);
     const budget = this.options.tokensPerMinute;
@@ -170,21 +246,26 @@ export class RateLimitGate {
     return cost;
   }
 
-  /** Milliseconds until a request of `cost` tokens may go (0: now; below a microsecond counts as now). */
-  private waitMs(cost: number, now: number): number {
+  /**
+   * Milliseconds until a request of `cost` tokens (`declared` by its call) may go (0: now; below
+   * a microsecond counts as now).
+   */
+  private waitMs(cost: number, declared: number | undefined, now: number): number {
     const waitMs = Math.max(
       this.closedUntil - now,
       this.pace.waitMs(now),
       this.requests === undefined ? 0 : this.requests.waitMs(1, now),
       this.tokens === undefined ? 0 : this.tokens.waitMs(cost, now),
+      Math.min(this.options.maxWaitMs, this.server.waitMs(declared, now)),
     );
     return waitMs < MICROSECOND ? 0 : waitMs;
   }
 
-  private grant(cost: number, now: number): void {
+  private grant(cost: number, declared: number | undefined, now: number): void {
     this.pace.sent(now);
     this.requests?.take(1, now);
     this.tokens?.take(cost, now);
+    this.server.granted(declared, now);
   }
 
   /** Lets waiters through in order while they may go, then sets one timer for the head. */
@@ -193,14 +274,14 @@ export class RateLimitGate {
     this.timer = undefined;
     const now = Date.now();
     for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
-      const waitMs = this.waitMs(head.cost, now);
+      const waitMs = this.waitMs(head.cost, head.declared, now);
       if (waitMs > 0) {
         this.timer = setTimeout(this.onTimer, Math.ceil(waitMs - MICROSECOND));
         return;
       }
       this.queue.shift();
       head.signal?.removeEventListener('abort', head.onAbort);
-      this.grant(head.cost, now);
+      this.grant(head.cost, head.declared, now);
       head.resolve();
     }
   }
