@@ -71,7 +71,7 @@ export class RateLimitGate {
   /** The pace last reported; NaN (never equal, never above or below) until the first report. */
   private reportedRate = Number.NaN;
   /** The server's limits as its replies' headers report them (`policy.fetch`). */
-  private readonly server = new ServerBudget();
+  private readonly server: ServerBudget;
   /** `policy.fetch`'s estimates charged to `tokensPerMinute`, oldest first, until usage corrects them. */
   private readonly uncorrected: number[] = [];
 
@@ -86,6 +86,7 @@ export class RateLimitGate {
     this.options = resolveRateLimitOptions(options);
     const o = this.options;
     this.pace = new AdaptivePace(o);
+    this.server = new ServerBudget(o.maxWaitMs);
     const now = Date.now();
     this.requests =
       o.requestsPerMinute === undefined
@@ -256,7 +257,7 @@ export class RateLimitGate {
       this.pace.waitMs(now),
       this.requests === undefined ? 0 : this.requests.waitMs(1, now),
       this.tokens === undefined ? 0 : this.tokens.waitMs(cost, now),
-      Math.min(this.options.maxWaitMs, this.server.waitMs(declared, now)),
+      this.server.waitMs(declared, now),
     );
     return waitMs < MICROSECOND ? 0 : waitMs;
   }

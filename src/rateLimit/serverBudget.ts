@@ -30,6 +30,8 @@ interface Mirror {
   ratePerMs: number | undefined;
   /** When the budget is whole again, for a mirror without a rate. */
   resetAt: number | undefined;
+  /** The report holds nobody after this: `maxWaitMs` after it came. */
+  expiresAt: number;
 }
 
 /** A request is matched to its grant only within this long of it; older grants never went out. */
@@ -68,7 +70,7 @@ function costOf(kind: ServerLimitKind, r: Pick<SentRequest, 'declared' | 'input'
  * the call's declared tokens, else the largest of the last 32 requests' estimates, so a request
  * never meets a budget the server has already spent. Replies are matched to the requests in the
  * order they were let through; a reply to a request older than the last one accounted for is
- * stale and ignored. Tracks nothing until `policy.fetch` is first used; costs O(1) a request.
+ * stale and ignored. A report holds callers for `maxWaitMs` at most. Tracks nothing until `policy.fetch` is first used; costs O(1) a request.
  */
 export class ServerBudget {
   private readonly mirrors = new Map<ServerLimitKind, Mirror>();
@@ -80,17 +82,23 @@ export class ServerBudget {
   private readonly recentOutput: number[] = [];
   private active = false;
 
+  /** @param maxWaitMs The longest one reply's report holds callers (`RateLimitOptions.maxWaitMs`). */
+  constructor(private readonly maxWaitMs: number) {}
+
   /** Milliseconds until a request declaring `declared` tokens fits every limit reported (0: now). */
   waitMs(declared: number | undefined, now: number): number {
     if (this.mirrors.size === 0) return 0;
     let wait = 0;
     for (const [kind, mirror] of this.mirrors) {
+      if (now >= mirror.expiresAt) continue;
       const needed = Math.max(1, this.reserve(kind, declared));
       const cap = mirror.limit === undefined ? needed : Math.min(needed, mirror.limit);
       const level = this.levelAt(mirror, now);
       if (level >= cap) continue;
-      if (mirror.ratePerMs !== undefined) wait = Math.max(wait, (cap - level) / mirror.ratePerMs);
-      else if (mirror.resetAt !== undefined) wait = Math.max(wait, mirror.resetAt - now);
+      let mirrorWait = mirror.expiresAt - now;
+      if (mirror.ratePerMs !== undefined) mirrorWait = (cap - level) / mirror.ratePerMs;
+      else if (mirror.resetAt !== undefined) mirrorWait = mirror.resetAt - now;
+      wait = Math.max(wait, Math.min(mirrorWait, mirror.expiresAt - now));
     }
     return wait;
   }
@@ -176,6 +184,7 @@ export class ServerBudget {
       limit,
       ratePerMs: ratePerMs !== undefined && ratePerMs > 0 ? ratePerMs : undefined,
       resetAt: resetMs === undefined ? undefined : now + resetMs,
+      expiresAt: now + this.maxWaitMs,
     });
   }
 
