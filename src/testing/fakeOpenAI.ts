@@ -88,6 +88,8 @@ class Exchange {
   body: Record<string, unknown> = {};
   /** The server's rate-limit headers for this reply, when it has limits of its own. */
   limitHeaders: Record<string, string> = {};
+  /** Whether the server has limits of its own (their headers replace the fixed ones). */
+  limited = false;
 
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -119,6 +121,11 @@ class Exchange {
   }
 }
 
+/** The rate-limit headers of a successful reply: the server's own limits', else fixed ones. */
+function okRateLimitHeaders(exchange: Exchange): Record<string, string> {
+  return exchange.limited ? exchange.limitHeaders : OK_RATE_LIMIT_HEADERS;
+}
+
 function baseHeaders(): Record<string, string> {
   return {
     'x-request-id': newId('req_'),
@@ -142,7 +149,7 @@ function render(exchange: Exchange, reply: OkReply | StatusReply | RawReply): Re
       body: JSON.stringify(reply.body),
     };
   }
-  const headers = { ...baseHeaders(), ...OK_RATE_LIMIT_HEADERS, ...exchange.limitHeaders };
+  const headers = { ...baseHeaders(), ...okRateLimitHeaders(exchange) };
   const endpoint = exchange.endpoint ?? 'chat';
   if (exchange.record.stream) {
     const texts = splitIntoChunks(reply.content);
@@ -164,8 +171,7 @@ async function sendStream(exchange: Exchange, reply: StreamReply): Promise<void>
   const frames = streamFramesFor(endpoint, record.model, body, reply.chunks, reply.thinking);
   res.writeHead(200, {
     ...baseHeaders(),
-    ...OK_RATE_LIMIT_HEADERS,
-    ...exchange.limitHeaders,
+    ...okRateLimitHeaders(exchange),
     ...SSE_HEADERS,
   });
   await exchange.write(frames.head.join(''));
@@ -331,7 +337,10 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       );
     } else {
       const admission = limiter?.admit(text, performance.now());
-      if (admission !== undefined) exchange.limitHeaders = admission.headers;
+      if (admission !== undefined) {
+        exchange.limited = true;
+        exchange.limitHeaders = admission.headers;
+      }
       if (admission?.refused !== undefined) {
         await send(exchange, admission.refused);
         return;
