@@ -1,6 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { generateText } from 'ai';
+import { countTokens as gptCountTokens } from 'gpt-tokenizer';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
@@ -232,5 +233,35 @@ describe('usage corrects tokensPerMinute, over HTTP', () => {
     await uncorrected.execute(() => ({ choices: [] }), { tokens: declared });
     await uncorrected.execute(() => ({ choices: [] }), { tokens: 600 });
     expect(slow[1]).toBeGreaterThan(500);
+  });
+});
+
+describe('policy.fetch estimates a request from its body', () => {
+  it("counts the prompt with the policy's countTokens (gpt-tokenizer here)", async () => {
+    fake = await startFakeOpenAI();
+    const counted: [string, number][] = [];
+    const policy = createChatPolicy({
+      rateLimit: {
+        countTokens: (text) => {
+          const tokens = gptCountTokens(text);
+          counted.push([text, tokens]);
+          return tokens;
+        },
+      },
+    });
+    const client = new OpenAI({
+      apiKey: 'sk-test',
+      baseURL: fake.baseURL,
+      maxRetries: 0,
+      fetch: policy.fetch,
+    });
+    const prompt = 'Tokenizers split words like "unbelievably" into several pieces.';
+    await policy.execute(({ signal }) =>
+      client.chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: 20 },
+        { signal },
+      ),
+    );
+    expect(counted).toEqual([[prompt, gptCountTokens(prompt)]]);
   });
 });
