@@ -2,8 +2,8 @@ import type { ServerLimit, ServerLimitKind, ServerLimits } from './rateLimitHead
 import type { RequestTokens } from './requestTokens.js';
 
 /**
- * A request the gate let through, tracked until a reply's headers account for it (see
- * {@link ServerBudget}). Made by the gate; `policy.fetch` hands it back with the reply.
+ * A request the gate let through, tracked until a reply's rate-limit headers account for it.
+ * Made by `RateLimitGate.requestSent`; `policy.fetch` hands it back to `RateLimitGate.onReply`.
  */
 export interface SentRequest {
   /** When the gate let it through (`Date.now()` scale). */
