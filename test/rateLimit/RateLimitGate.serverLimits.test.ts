@@ -140,6 +140,82 @@ describe('RateLimitGate: the limits a reply reports (policy.fetch)', () => {
   });
 });
 
+describe('RateLimitGate: the server budget, edge cases', () => {
+  it("holds on Anthropic's input-token limit for the prompt's tokens alone", async () => {
+    const gate = gateWith();
+    await gate.acquire(undefined);
+    const sent = gate.requestSent({ input: 400, output: 10 });
+    gate.onReply(sent, {
+      ok: true,
+      limits: {
+        inputTokens: { limit: 1_000, remaining: 100, resetMs: 900 },
+        outputTokens: { limit: 1_000, remaining: 990, resetMs: 10 },
+      },
+    });
+    const next = track(gate.acquire(undefined));
+    // 300 more input tokens at 1 a ms; the output limit has room.
+    await vi.advanceTimersByTimeAsync(299);
+    expect(next.at).toBe(undefined);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next.at).toBe(1_000_000 + 300);
+  });
+
+  it('holds until the reset when the headers give no limit to derive a rate from', async () => {
+    const gate = gateWith();
+    await gate.acquire(undefined);
+    const sent = gate.requestSent(undefined);
+    gate.onReply(sent, { ok: true, limits: { requests: { remaining: 0, resetMs: 300 } } });
+    const next = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(next.at).toBe(undefined);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next.at).toBe(1_000_000 + 300);
+  });
+
+  it('takes a request let through but never sent within 2 s as never sent', async () => {
+    const gate = gateWith();
+    await gate.acquire(undefined);
+    const sent = gate.requestSent(undefined);
+    // One request left of 10, a request a second.
+    gate.onReply(sent, {
+      ok: true,
+      limits: { requests: { limit: 10, remaining: 1, resetMs: 9_000 } },
+    });
+    await gate.acquire(undefined); // let through, but its fetch never comes
+    await vi.advanceTimersByTimeAsync(2_001);
+    gate.requestSent(undefined); // a request sent outside the gate
+    // Two requests refilled, the unsent one given back, the one outside charged: 2 left.
+    const first = track(gate.acquire(undefined));
+    const second = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([first.at, second.at]).toEqual([Date.now(), Date.now()]);
+  });
+
+  it('stops waiting for replies to requests over a minute old', async () => {
+    const gate = gateWith();
+    await gate.acquire(undefined);
+    const first = gate.requestSent(undefined);
+    await vi.advanceTimersByTimeAsync(61_000);
+    await gate.acquire(undefined);
+    const second = gate.requestSent(undefined);
+    // The first request is forgotten: its reply is no longer matched.
+    gate.onReply(first, {
+      ok: true,
+      limits: { requests: { limit: 10, remaining: 0, resetMs: 60_000 } },
+    });
+    const next = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(next.at).toBe(Date.now());
+    gate.onReply(second, {
+      ok: true,
+      limits: { requests: { limit: 10, remaining: 0, resetMs: 60_000 } },
+    });
+    const held = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(held.at).toBe(undefined);
+  });
+});
+
 describe('RateLimitGate: usage corrects tokensPerMinute', () => {
   it("gives back what a call's usage says it did not use of its declared cost", async () => {
     const gate = gateWith({ tokensPerMinute: 6_000 }); // 100 a second, a second's worth held

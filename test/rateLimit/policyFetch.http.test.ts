@@ -150,6 +150,20 @@ describe('policy.fetch leaves requests and responses as they are', () => {
     expect(json.choices[0]?.message.content).toBe(DEFAULT_CONTENT);
   });
 
+  it('sends a body that is not a string as it is, without an estimate', async () => {
+    fake = await startFakeOpenAI();
+    const policy = createChatPolicy();
+    const body = new TextEncoder().encode(JSON.stringify({ model: 'm', messages: [] }));
+    const response = await policy.fetch(`${fake.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(fake.requests[0]?.body).toEqual({ model: 'm', messages: [] });
+    await response.text();
+  });
+
   it('rejects with the network error itself when the request fails', async () => {
     const policy = createChatPolicy();
     await expect(

@@ -64,6 +64,22 @@ describe('startFakeOpenAI({ rateLimits })', () => {
     expect(reply.headers.get('x-ratelimit-remaining-requests')).toBe(null);
   });
 
+  it("refuses with Anthropic's rate_limit_error under Anthropic's headers", async () => {
+    fake = await startFakeOpenAI({
+      rateLimits: {
+        requestsPerMinute: 1,
+        tokensPerMinute: 40_000,
+        startRequests: 0,
+        headers: 'anthropic',
+      },
+    });
+    const reply = await chat(fake, 10, '/v1/messages');
+    expect(reply.status).toBe(429);
+    expect(reply.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
+    const body = (await reply.json()) as { error: { type: string } };
+    expect(body.error.type).toBe('rate_limit_error');
+  });
+
   it('refuses bad options at once, naming them', () => {
     expect(() =>
       startFakeOpenAI({ rateLimits: { requestsPerMinute: 0, tokensPerMinute: 1 } }),
