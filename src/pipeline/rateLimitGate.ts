@@ -14,7 +14,8 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
  * The rate-limit stage ({@link rateLimitGate}), inside the retry stage: every attempt, first or
  * retry, waits at the stage's shared {@link RateLimitGate} (with the call's declared `tokens`),
  * then reports its outcome: a 429 (`rate_limit`) closes the gate, and holds the call's next
- * attempt until it reopens; any other answer counts as not rate-limited. An attempt that never
+ * attempt until it reopens; any other answer counts as not rate-limited, and a reply's `usage`
+ * (see `usageTokensOf`) corrects `tokensPerMinute` by what the call really used. An attempt that never
  * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
  * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
  * nor a breaker failure. A call whose `maxWaitMs` is shorter than the gate's closure fails at once
