@@ -13,6 +13,7 @@ import { s4Quota } from './scenarios/s4Quota.js';
 import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
 import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
 import { s8PartialOutage } from './scenarios/s8PartialOutage.js';
+import { s9HeaderBudget } from './scenarios/s9HeaderBudget.js';
 
 /**
  * `npm run bench`: runs every scenario and the overhead bench, prints each section and writes
@@ -31,6 +32,7 @@ const SCENARIOS: readonly Scenario[] = [
   s6Fallback,
   s6bRateLimitSpill,
   s8PartialOutage,
+  s9HeaderBudget,
   overhead,
 ];
 

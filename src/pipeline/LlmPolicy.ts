@@ -1,5 +1,6 @@
 import type { CircuitBreakerPolicy, IDefaultPolicyContext, IPolicy } from 'cockatiel';
 import type { PolicyEvents } from '../events.js';
+import { type FetchFunction, gateFetch } from '../rateLimit/gateFetch.js';
 import { refuseStreams } from '../stream/refuseStreams.js';
 import { limitOf } from '../validate.js';
 import { buildPipeline } from './buildPipeline.js';
@@ -48,6 +49,14 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
   readonly onSuccess: CallOwner['onSuccess'];
   /** cockatiel's failure event: fires once per call that fails for good. */
   readonly onFailure: CallOwner['onFailure'];
+  /**
+   * A `fetch` to give the SDK's client (`new OpenAI({ fetch: policy.fetch, maxRetries: 0 })`): it
+   * sends every request unchanged and reads each reply's rate-limit headers (OpenAI, Azure, Groq,
+   * Anthropic) into the policy's gate, which then holds callers before the server's budget runs
+   * out instead of after a 429. Never reads a response body. A policy without a gate
+   * (`rateLimit: false`) forwards to `globalThis.fetch` and reads nothing.
+   */
+  readonly fetch: FetchFunction;
   private readonly pipeline: IPolicy<IDefaultPolicyContext>;
   private readonly breaker: LlmCircuitBreakerPolicy | undefined;
   private readonly owner: CallOwner;
@@ -57,7 +66,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     validatePolicyOptions(options);
     const reporter = new Reporter({ name: options.name ?? 'policy' });
     const attemptMs = options.timeout ? limitOf(options.timeout.attemptMs) : undefined;
-    const { policy, breaker } = buildPipeline(
+    const { policy, breaker, gate } = buildPipeline(
       options,
       reporter,
       attemptMs === undefined ? undefined : { attemptMs },
@@ -67,6 +76,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     this.pipeline = policy;
     this.breaker = breaker;
     this.circuitBreaker = breaker?.policy;
+    this.fetch = gate?.fetch ?? gateFetch(undefined);
     this.owner = new CallOwner(reporter);
     this.onSuccess = this.owner.onSuccess;
     this.onFailure = this.owner.onFailure;

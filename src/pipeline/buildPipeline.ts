@@ -6,7 +6,7 @@ import { type LlmCircuitBreakerPolicy, llmCircuitBreaker } from './llmCircuitBre
 import { llmRetry } from './llmRetry.js';
 import { llmTimeout } from './llmTimeout.js';
 import type { PolicyOptions } from './options.js';
-import { rateLimitGate } from './rateLimitGate.js';
+import { type RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
 import type { Reporter } from './reporter.js';
 
 /** A policy's stages joined by cockatiel's `wrap()`, and its breaker. */
@@ -15,6 +15,8 @@ export interface Pipeline {
   readonly policy: IPolicy<IDefaultPolicyContext>;
   /** The circuit-breaker stage, if the options name one. */
   readonly breaker: LlmCircuitBreakerPolicy | undefined;
+  /** The rate-limit stage, if the options name one. */
+  readonly gate: RateLimitGatePolicy | undefined;
 }
 
 /**
@@ -39,8 +41,9 @@ export function buildPipeline(
   if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
   if (retry) stages.push(llmRetry({ ...retry, budget: retryBudget ?? false, ...reporting }));
   if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
-  if (rateLimit) stages.push(rateLimitGate({ ...rateLimit, ...reporting }));
+  const gate = rateLimit ? rateLimitGate({ ...rateLimit, ...reporting }) : undefined;
+  if (gate) stages.push(gate);
   if (breaker) stages.push(breaker);
   if (attempt) stages.push(llmTimeout({ ...attempt, ...reporting }));
-  return { policy: stages.length === 0 ? noop : wrap(...stages), breaker };
+  return { policy: stages.length === 0 ? noop : wrap(...stages), breaker, gate };
 }

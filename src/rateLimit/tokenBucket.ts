@@ -53,6 +53,15 @@ export class TokenBucket {
     this.level = Math.min(this.level, capacity);
   }
 
+  /**
+   * Takes `cost` more tokens (a debt when it goes below 0) or, for a negative `cost`, gives
+   * tokens back, up to the capacity: the correction of a cost taken on a guess.
+   */
+  adjust(cost: number, now: number): void {
+    this.refill(now);
+    this.level = Math.min(this.capacity, this.level - cost);
+  }
+
   /** Adds the tokens earned since the last reading; a clock stepped back earns nothing. */
   private refill(now: number): void {
     const elapsedMs = Math.max(0, now - this.updatedAt);

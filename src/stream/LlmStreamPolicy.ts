@@ -9,7 +9,9 @@ import { type ExecuteOptions, executeArgs } from '../pipeline/executeArgs.js';
 import { attemptContext } from '../pipeline/LlmPolicy.js';
 import type { CircuitStateName, LlmCircuitBreakerPolicy } from '../pipeline/llmCircuitBreaker.js';
 import { validatePolicyOptions } from '../pipeline/options.js';
+import type { RateLimitGatePolicy } from '../pipeline/rateLimitGate.js';
 import { Reporter } from '../pipeline/reporter.js';
+import { type FetchFunction, gateFetch } from '../rateLimit/gateFetch.js';
 import { type GuardedStream, guardStream, type StreamEndReport } from './guardStream.js';
 import { raceSignal } from './raceSignal.js';
 import {
@@ -52,7 +54,14 @@ export class LlmStreamPolicy {
   readonly name: string;
   /** The policy's typed event emitter (shared with its stages). */
   readonly events: PolicyEvents;
+  /**
+   * A `fetch` to give the SDK's client, as `LlmPolicy.fetch`: it reads each reply's rate-limit
+   * headers into the policy's gate without touching the stream. Forwards to `globalThis.fetch`
+   * when the policy has no gate.
+   */
+  readonly fetch: FetchFunction;
   private readonly reporter: Reporter;
+  private readonly gate: RateLimitGatePolicy | undefined;
   private readonly pipeline: IPolicy<IDefaultPolicyContext>;
   private readonly breaker: LlmCircuitBreakerPolicy | undefined;
   private readonly owner: CallOwner;
@@ -64,7 +73,7 @@ export class LlmStreamPolicy {
     const { pipeline, firstTokenMs, idleMs, ...chunkTests } = resolveStreamPolicyOptions(options);
     validatePolicyOptions(pipeline);
     this.reporter = new Reporter({ name: pipeline.name ?? 'stream' });
-    const { policy, breaker } = buildPipeline(
+    const { policy, breaker, gate } = buildPipeline(
       pipeline,
       this.reporter,
       firstTokenMs === undefined ? undefined : { firstTokenMs },
@@ -73,6 +82,8 @@ export class LlmStreamPolicy {
     this.events = this.reporter.events;
     this.pipeline = policy;
     this.breaker = breaker;
+    this.gate = gate;
+    this.fetch = gate?.fetch ?? gateFetch(undefined);
     this.owner = new CallOwner(this.reporter);
     this.idleMs = idleMs;
     this.chunkTests = chunkTests;
@@ -208,7 +219,8 @@ export class LlmStreamPolicy {
     stream: StreamCall,
     attempt: number,
   ): void {
-    const { error } = report;
+    const { error, usage } = report;
+    if (usage !== undefined) this.gate?.gate.onUsage(usage, call.tokens);
     if (error instanceof TimeoutError && error.scope === 'idle') {
       const { timeoutMs } = error;
       this.reporter.report('timeout', () => ({ scope: 'idle', timeoutMs, attempt }));
