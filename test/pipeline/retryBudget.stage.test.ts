@@ -171,6 +171,24 @@ describe('retry budget in the retry stage', () => {
     expect(store.deposit).toHaveBeenCalledTimes(2);
   });
 
+  it('rejects with the caller’s abort that came while an async store was answering', async () => {
+    const controller = new AbortController();
+    const store: RetryBudgetStore = {
+      deposit: () => undefined,
+      tryWithdraw: () =>
+        new Promise<boolean>((resolve) => {
+          controller.abort(new Error('caller gave up'));
+          setTimeout(() => resolve(true), 10);
+        }),
+    };
+    const fn = failingTimes(1);
+    const policy = createPolicy({ retry: RETRY, retryBudget: store });
+    const result = outcome(policy.execute(fn, controller.signal));
+    await vi.runAllTimersAsync();
+    expect((await result).error).toEqual(new Error('caller gave up'));
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it('makes the call and its retry when the store throws', async () => {
     const store: RetryBudgetStore = {
       deposit: () => {
