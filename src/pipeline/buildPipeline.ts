@@ -1,12 +1,13 @@
 import { type IDefaultPolicyContext, type IPolicy, noop, wrap } from 'cockatiel';
+import { SharedState } from '../store/SharedState.js';
 import { limitOf } from '../validate.js';
 import { hedge } from './hedge.js';
 import { llmBulkhead } from './llmBulkhead.js';
-import { type LlmCircuitBreakerPolicy, llmCircuitBreaker } from './llmCircuitBreaker.js';
+import { LlmCircuitBreakerPolicy } from './llmCircuitBreaker.js';
 import { llmRetry } from './llmRetry.js';
 import { llmTimeout } from './llmTimeout.js';
 import type { PolicyOptions } from './options.js';
-import { rateLimitGate } from './rateLimitGate.js';
+import { RateLimitGatePolicy } from './rateLimitGate.js';
 import type { Reporter } from './reporter.js';
 
 /** A policy's stages joined by cockatiel's `wrap()`, and its breaker. */
@@ -22,6 +23,8 @@ export interface Pipeline {
  * cockatiel's `wrap()`, outermost first: bulkhead, total timeout, retry, hedging, rate-limit
  * gate, circuit breaker, attempt timeout. Every stage reports to `reporter`'s emitter under its
  * name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
+ * With a `store`, the gate and the breaker share one {@link SharedState}: the gate's round trips
+ * to the store cover the breaker too.
  */
 export function buildPipeline(
   options: PolicyOptions,
@@ -29,17 +32,20 @@ export function buildPipeline(
   attempt: { attemptMs: number } | { firstTokenMs: number } | undefined,
 ): Pipeline {
   const reporting = { name: reporter.name, events: reporter.events };
-  const { retry, timeout, circuitBreaker, bulkhead, rateLimit } = options;
+  const { retry, timeout, circuitBreaker, bulkhead, rateLimit, store } = options;
   const stages: IPolicy<IDefaultPolicyContext>[] = [];
   const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
+  const shared =
+    store === undefined ? undefined : new SharedState(store.policyState(reporter.name), reporter);
   const breaker = circuitBreaker
-    ? llmCircuitBreaker({ ...circuitBreaker, ...reporting })
+    ? new LlmCircuitBreakerPolicy({ ...circuitBreaker, ...reporting }, shared)
     : undefined;
   if (bulkhead) stages.push(llmBulkhead({ ...bulkhead, ...reporting }));
   if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
   if (retry) stages.push(llmRetry({ ...retry, ...reporting }));
   if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
-  if (rateLimit) stages.push(rateLimitGate({ ...rateLimit, ...reporting }));
+  if (rateLimit)
+    stages.push(new RateLimitGatePolicy({ ...rateLimit, ...reporting }, shared, breaker));
   if (breaker) stages.push(breaker);
   if (attempt) stages.push(llmTimeout({ ...attempt, ...reporting }));
   return { policy: stages.length === 0 ? noop : wrap(...stages), breaker };

@@ -1,5 +1,7 @@
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { type RateLimitOptions, validateRateLimitOptions } from '../rateLimit/rateLimitOptions.js';
+import { aPolicyStore } from '../store/checkStore.js';
+import type { PolicyStore } from '../store/PolicyStore.js';
 import {
   aFunction,
   aString,
@@ -117,6 +119,13 @@ export interface PolicyOptions {
    * Default: no rate-limit gate (`{}` turns on the adaptive gate alone).
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Shares the rate-limit gate (budgets, closure after a 429, learned pace) and the circuit
+   * breaker with every policy of the same `name` on this store, in any process:
+   * `createRedisStore({ client })` of `llm-resilience/redis` (docs/distributed.md). The bulkhead
+   * and hedging stay per process. Default: none (all state in the process).
+   */
+  store?: PolicyStore;
 }
 
 const RETRY: Schema = {
@@ -152,6 +161,7 @@ const HEDGE: Schema = {
 const STAGES = ['retry', 'timeout', 'circuitBreaker', 'bulkhead', 'hedge', 'rateLimit'] as const;
 const TOP_LEVEL: Schema = {
   name: { check: aString, optional: true },
+  store: { check: aPolicyStore, optional: true },
   ...Object.fromEntries(STAGES.map((stage) => [stage, { check: () => undefined, optional: true }])),
 };
 
