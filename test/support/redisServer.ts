@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,11 @@ export interface RedisServer {
   readonly url: string;
   /** Whether this helper started it (a server of its own: it may be stopped, paused, flushed). */
   readonly own: boolean;
-  /** Stops it (a no-op for the shared one on 6379) and removes its temp dir. */
+  /** Stops it for good (a no-op for the shared one on 6379) and removes its temp dir. */
   stop(): Promise<void>;
-  /** Stops it and starts it again on the same port, empty (own servers only). */
+  /** Kills it, as a crash would; {@link RedisServer.restart} starts it again (own servers only). */
+  kill(): Promise<void>;
+  /** Kills it if it runs, and starts it again on the same port, empty (own servers only). */
   restart(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'llmr-redis-'));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
+    mkdirSync(dir, { recursive: true });
     child = spawn(
       REDIS_SERVER,
       [
@@ -84,7 +87,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
         '--dir',
         dir,
       ],
-      { stdio: 'ignore' },
+      { stdio: process.env.REDIS_SERVER_LOG ? 'inherit' : 'ignore' },
     );
     await waitForRedis(chosen);
   };
@@ -106,6 +109,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: halt,
     async restart() {
       await halt();
       await start();
@@ -124,6 +128,7 @@ export async function useRedis(): Promise<RedisServer> {
       url: 'redis://127.0.0.1:6379',
       own: false,
       stop: async () => {},
+      kill: () => Promise.reject(new Error('the shared redis-server is never killed')),
       restart: () => Promise.reject(new Error('the shared redis-server is never restarted')),
     };
   }
