@@ -30,8 +30,9 @@ export async function startFleet(size: number, redisUrl: string): Promise<Fleet>
       });
       children.push(child);
       await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
+        child.once('message', () => resolve());
         child.once('error', reject);
+        child.once('exit', (code) => reject(new Error(`a fleet worker exited with ${code}`)));
       });
       const worker: FleetProcess = {
         send: (message) => child.send(message),

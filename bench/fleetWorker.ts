@@ -7,8 +7,8 @@ import { createRedisStore } from '../src/redis/index.js';
 /**
  * One process of a fleet (bench/fleet.ts): forked with `REDIS_URL`, it builds a chat policy
  * when told to and runs the calls it is sent, each through a real openai client, or a burst of
- * local calls. Messages in: `start`, `call`, `abort`, `burst`, `stop`; out: `ready`, `settled`,
- * `burst`.
+ * local calls. Messages in: `start`, `call`, `abort`, `burst`, `stop`; out: `online`, `ready`,
+ * `settled`, `burst`.
  */
 export type FleetMessage =
   | {
@@ -24,8 +24,9 @@ export type FleetMessage =
   | { type: 'burst'; count: number; failing?: boolean }
   | { type: 'stop' };
 
-/** What a worker answers. */
+/** What a worker answers (`online` once, when it listens). */
 export type FleetReply =
+  | { type: 'online' }
   | { type: 'ready' }
   | { type: 'settled'; id: number; ok: boolean; error?: string }
   | { type: 'burst'; times: number[]; errors: string[] };
@@ -113,3 +114,5 @@ process.on('message', (message: FleetMessage) => {
       process.exit(0);
   }
 });
+
+send({ type: 'online' });

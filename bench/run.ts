@@ -12,6 +12,8 @@ import { s3Hangs } from './scenarios/s3Hangs.js';
 import { s4Quota } from './scenarios/s4Quota.js';
 import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
 import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
+import { s7Fleet } from './scenarios/s7Fleet.js';
+import { storeOverhead } from './storeOverhead.js';
 
 /**
  * `npm run bench`: runs every scenario and the overhead bench, prints each section and writes
@@ -29,7 +31,9 @@ const SCENARIOS: readonly Scenario[] = [
   s5StalledStreams,
   s6Fallback,
   s6bRateLimitSpill,
+  s7Fleet,
   overhead,
+  storeOverhead,
 ];
 
 const DOCS = new URL('../docs/', import.meta.url);

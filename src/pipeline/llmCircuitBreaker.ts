@@ -11,6 +11,7 @@ import {
   SamplingBreaker,
 } from 'cockatiel';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import { sleep } from '../signals.js';
 import { aPolicyStore } from '../store/checkStore.js';
 import type {
   EnterAnswer,
@@ -67,6 +68,9 @@ export type LlmCircuitBreakerOptions = (
      */
     store?: PolicyStore;
   };
+
+/** How often a call waiting for another process's trial call asks for its outcome, in ms. */
+const TRIAL_POLL_MS = 50;
 
 /** How long one process holds the fleet's half-open trial at least, in ms. */
 const PROBE_LEASE_MS = 30_000;
@@ -248,15 +252,25 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     entry: EnterAnswer,
     slot: SharedAttempt,
   ): Promise<T> {
-    const verdict = entry.breaker;
-    this.observe(entry);
-    if (verdict === 'open' || verdict === 'halfOpen') {
-      if (verdict === 'open') call.holdNext('breaker', this.halfOpenAt);
+    const settings = this.sharedSettings as SharedBreakerSettings;
+    let answer = entry;
+    // While another process makes the fleet's trial call, wait for its outcome (as cockatiel
+    // holds calls while its own trial call is under way).
+    while (answer.breaker === 'halfOpen') {
+      this.observe(answer);
+      await sleep(Math.min(TRIAL_POLL_MS, Math.max(1, answer.breakerForMs)), call.signal);
+      const next = await (this.shared as SharedState).enter({ breaker: settings });
+      if (next === undefined) return this.runLocal(fn, call);
+      answer = next;
+    }
+    const verdict = answer.breaker;
+    this.observe(answer);
+    if (verdict === 'open') {
+      call.holdNext('breaker', this.halfOpenAt);
       throw new BrokenCircuitError();
     }
     this.follow();
     const probe = verdict === 'probe';
-    const settings = this.sharedSettings as SharedBreakerSettings;
     const record = (outcome: SharedBreakerOutcome, reason?: ErrorClassification): void => {
       slot.breaker = { ...settings, outcome, probe, hintMs: reason?.retryAfterMs ?? -1 };
       slot.onLeft = (answer) => this.left(answer, reason);

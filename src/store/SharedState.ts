@@ -8,7 +8,7 @@ import type {
 } from './PolicyStore.js';
 
 /** While the store is unavailable, it is asked again (one ping) at most this often. */
-const RETRY_MS = 1_000;
+const RETRY_MS = 250;
 
 /** A short, secret-free name for why the store failed: an error code, its class, or `timeout`. */
 export function storeFailureCause(error: unknown): string {
@@ -25,6 +25,12 @@ export function storeFailureCause(error: unknown): string {
   return 'error';
 }
 
+/** Runs `task` after the event loop's pending reads (setImmediate; a 0 ms timer where there is none). */
+const afterReads: (task: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (task) => globalThis.setImmediate(task)
+    : (task) => setTimeout(task, 0);
+
 /** The store did not answer within its `timeoutMs`. */
 class StoreTimeoutError extends Error {}
 
@@ -32,7 +38,7 @@ class StoreTimeoutError extends Error {}
  * One policy's shared state as its stages use it: each operation bounded by the store's
  * `timeoutMs`, never rejecting. A failure or a timeout makes the store unavailable at once
  * (`storeUnavailable`): operations then answer `undefined` without asking it, and the stages go
- * on with their in-process state; once a second, one ping asks again, and the first answer makes
+ * on with their in-process state; every 250 ms, one ping asks again, and the first answer makes
  * it available again (`storeRecovered`).
  */
 export class SharedState {
@@ -74,20 +80,30 @@ export class SharedState {
 
   private bounded<T>(operation: Promise<T>): Promise<T | undefined> {
     return new Promise((resolve) => {
+      let settled = false;
+      // Timers run before the event loop reads its sockets: after a stall, an answer that came
+      // in time may still be unread when the timer fires. The check waits for the reads.
       const timer = setTimeout(() => {
-        this.failed(new StoreTimeoutError());
-        resolve(undefined);
+        afterReads(() => {
+          if (settled) return;
+          settled = true;
+          this.failed(new StoreTimeoutError());
+          resolve(undefined);
+        });
       }, this.store.timeoutMs);
       (timer as { unref?: () => void }).unref?.();
       operation.then(
         (value) => {
           clearTimeout(timer);
           this.answered();
+          if (settled) return;
+          settled = true;
           resolve(value);
         },
         (error: unknown) => {
           clearTimeout(timer);
           this.failed(error);
+          settled = true;
           resolve(undefined);
         },
       );
