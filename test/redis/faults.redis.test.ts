@@ -11,7 +11,7 @@ import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { connectClient, type TestClient } from '../support/redisClients.js';
 import { type RedisServer, startRedisServer } from '../support/redisServer.js';
 
-const TIMEOUT_MS = 100;
+const TIMEOUT_MS = 300;
 
 describe.each(['ioredis 6', 'redis 6'] as const)(
   'the Redis store with %s on a server of its own',
@@ -57,7 +57,7 @@ describe.each(['ioredis 6', 'redis 6'] as const)(
       return { policies: [make(), make()], events };
     }
 
-    /** How many of 12 calls, 6 on each policy, went within 40 ms of the first. */
+    /** How many of 12 calls, 6 on each policy, went within 120 ms of the first (the next is due at 166). */
     async function burst([a, b]: [LlmPolicy, LlmPolicy]): Promise<number> {
       const times: number[] = [];
       const call = (p: LlmPolicy) =>
@@ -67,7 +67,7 @@ describe.each(['ioredis 6', 'redis 6'] as const)(
         });
       await Promise.all(Array.from({ length: 12 }, (_, i) => call(i % 2 === 0 ? a : b)));
       const first = Math.min(...times);
-      return times.filter((t) => t - first < 40).length;
+      return times.filter((t) => t - first < 120).length;
     }
 
     it('goes on with in-process state at once while Redis is down, and shares again once it is back', async () => {
@@ -81,7 +81,7 @@ describe.each(['ioredis 6', 'redis 6'] as const)(
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 400);
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       const local = Date.now();
-      expect(await burst(policies)).toBeGreaterThanOrEqual(11);
+      expect(await burst(policies), events.join()).toBeGreaterThanOrEqual(11);
       expect(Date.now() - local).toBeLessThan(1_000);
       expect(events.filter((e) => e.startsWith('unavailable'))).toHaveLength(2);
       await server.restart();
@@ -99,7 +99,7 @@ describe.each(['ioredis 6', 'redis 6'] as const)(
     it('does not wait for a paused Redis beyond timeoutMs', async () => {
       const { policies, events } = pair(6000);
       await burst(policies);
-      await admin.call('CLIENT', 'PAUSE', '700', 'ALL');
+      await admin.call('CLIENT', 'PAUSE', '1000', 'ALL');
       const started = Date.now();
       const results = await Promise.all(policies.map((p) => p.execute(() => 'paused')));
       expect(results).toEqual(['paused', 'paused']);

@@ -117,10 +117,18 @@ describe.each(CLIENT_KINDS)('createRedisStore with %s', (kind) => {
     expect(sent).toBe(0);
     expect([a.circuitState, b.circuitState]).toEqual(['open', 'open']);
     await new Promise((resolve) => setTimeout(resolve, 320));
-    const trial = await Promise.allSettled([a.execute(work), b.execute(work)]);
-    expect(sent).toBe(1);
-    expect(trial.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // One trial call for both; the other call waits for its outcome, then goes.
+    const spans: [number, number][] = [];
+    const timed = async (): Promise<number> => {
+      const start = Date.now();
+      await work();
+      spans.push([start, Date.now()]);
+      return 1;
+    };
+    await expect(Promise.all([a.execute(timed), b.execute(timed)])).resolves.toEqual([1, 1]);
+    expect(sent).toBe(2);
+    const [trial, next] = spans.sort((x, y) => x[0] - y[0]) as [[number, number], [number, number]];
+    expect(next[0]).toBeGreaterThanOrEqual(trial[1]);
     await expect(a.execute(work)).resolves.toBe(1);
     await expect(b.execute(work)).resolves.toBe(1);
     expect([a.circuitState, b.circuitState]).toEqual(['closed', 'closed']);
