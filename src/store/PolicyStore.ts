@@ -73,7 +73,10 @@ export interface EnterRequest {
   /** Present when the attempt passes a circuit breaker: may it go? */
   breaker?: SharedBreakerSettings;
   /** Present when it passes the gate: reserve its place, at this token `cost`. */
-  gate?: SharedGateSettings & { cost: number };
+  gate?: SharedGateSettings & {
+    /** The attempt's token cost, for `tokensPerMinute`. */
+    cost: number;
+  };
 }
 
 /** The breaker's verdict: `probe` is the fleet's one half-open trial, given to this attempt. */
@@ -104,6 +107,7 @@ export interface LeaveReport {
   sentAt: number;
   /** Present when it passed a breaker. */
   breaker?: SharedBreakerSettings & {
+    /** How the attempt ended, for the breaker. */
     outcome: SharedBreakerOutcome;
     /** Whether it was the fleet's half-open trial. */
     probe: boolean;
@@ -112,6 +116,7 @@ export interface LeaveReport {
   };
   /** Present when it passed the gate and was answered: `rateLimited` is a 429. */
   gate?: SharedGateSettings & {
+    /** Answered (anything but a 429), or rate-limited (a 429). */
     outcome: 'answered' | 'rateLimited';
     /** The 429's wait hint, in ms; -1 for none. */
     hintMs: number;
@@ -123,7 +128,13 @@ export interface LeaveReport {
 /** The answer to {@link LeaveReport}. */
 export interface LeaveAnswer {
   /** The breaker opened on this outcome (for `openMs`), or closed on it (`reset`). */
-  breaker: { opened: number } | 'reset' | undefined;
+  breaker:
+    | {
+        /** How long it stays open before a trial call, in ms. */
+        opened: number;
+      }
+    | 'reset'
+    | undefined;
   /** How long the gate stays closed after the fleet's last 429, in ms (<= 0: open). */
   closedForMs: number;
   /** The fleet's pace learned from 429s, in requests per second; 0 while unpaced. */
