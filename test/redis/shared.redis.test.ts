@@ -159,7 +159,11 @@ describe('the Redis store, round trips and keys', () => {
         return value;
       },
     });
-    const store = createRedisStore({ client: counting, prefix: `llmr-trips-${process.pid}` });
+    const store = createRedisStore({
+      client: counting,
+      prefix: `llmr-trips-${process.pid}`,
+      timeoutMs: 1000,
+    });
     const policy = createPolicy({
       name: 'trips',
       store,
@@ -175,9 +179,39 @@ describe('the Redis store, round trips and keys', () => {
     expect(counted).toEqual(['evalsha', 'evalsha']);
   });
 
+  it('counts the calls of a sampling breaker across policies', async () => {
+    const store = createRedisStore({
+      client: connection.client,
+      prefix: `llmr-sampling-${process.pid}`,
+      timeoutMs: 1000,
+    });
+    const [a, b] = [0, 1].map(() =>
+      createPolicy({
+        name: 'sampling',
+        store,
+        circuitBreaker: {
+          failureRatio: 0.5,
+          minimumCalls: 4,
+          samplingMs: 10_000,
+          halfOpenAfterMs: 5_000,
+        },
+      }),
+    ) as [LlmPolicy, LlmPolicy];
+    await a.execute(() => 1);
+    for (const policy of [a, b, b]) {
+      await expect(policy.execute(() => Promise.reject(serverError()))).rejects.toThrow('boom');
+    }
+    // 3 failures of 4 calls, 2 of them in b: above the ratio for the pair, not for either alone.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    let sent = 0;
+    await expect(a.execute(() => ++sent)).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(sent).toBe(0);
+    expect(a.circuitState).toBe('open');
+  });
+
   it('gives every key it writes a TTL', async () => {
     const prefix = `llmr-ttl-${process.pid}`;
-    const store = createRedisStore({ client: connection.client, prefix });
+    const store = createRedisStore({ client: connection.client, prefix, timeoutMs: 1000 });
     const policy = createPolicy({
       name: 'ttl',
       store,
