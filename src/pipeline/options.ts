@@ -161,8 +161,8 @@ const HEDGE: Schema = {
 const STAGES = ['retry', 'timeout', 'circuitBreaker', 'bulkhead', 'hedge', 'rateLimit'] as const;
 const TOP_LEVEL: Schema = {
   name: { check: aString, optional: true },
-  store: { check: aPolicyStore, optional: true },
   ...Object.fromEntries(STAGES.map((stage) => [stage, { check: () => undefined, optional: true }])),
+  store: { check: aPolicyStore, optional: true },
 };
 
 /** Checks one stage's options against `schema`: a TypeError names an unknown or bad field. */
