@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { startFakeOpenAI } from '../src/testing/index.js';
 import type { BenchClient, ClientFactory } from './clients.js';
 import type { FleetMessage, FleetReply } from './fleetWorker.js';
 
@@ -18,7 +19,10 @@ export interface FleetProcess {
   on(listener: (reply: FleetReply) => void): void;
 }
 
-/** Forks `size` workers running bench/fleetWorker.ts with tsx, given the Redis at `redisUrl`. */
+/**
+ * Forks `size` workers running bench/fleetWorker.ts with tsx, given the Redis at `redisUrl`, and
+ * warms each (one request to a fake server of its own, one PING).
+ */
 export async function startFleet(size: number, redisUrl: string): Promise<Fleet> {
   const children: ChildProcess[] = [];
   const workers = await Promise.all(
@@ -50,6 +54,19 @@ export async function startFleet(size: number, redisUrl: string): Promise<Fleet>
       return worker;
     }),
   );
+  // Warm: each process makes one request (to a server of its own) before any trial.
+  const warmUp = await startFakeOpenAI();
+  try {
+    await Promise.all(
+      workers.map((worker) => {
+        const ready = worker.next('ready');
+        worker.send({ type: 'warm', baseURL: warmUp.baseURL });
+        return ready;
+      }),
+    );
+  } finally {
+    await warmUp.close();
+  }
   return {
     workers,
     async stop() {

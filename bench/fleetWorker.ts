@@ -7,7 +7,7 @@ import { createRedisStore } from '../src/redis/index.js';
 /**
  * One process of a fleet (bench/fleet.ts): forked with `REDIS_URL`, it builds a chat policy
  * when told to and runs the calls it is sent, each through a real openai client, or a burst of
- * local calls. Messages in: `start`, `call`, `abort`, `burst`, `stop`; out: `online`, `ready`,
+ * local calls. Messages in: `warm`, `start`, `call`, `abort`, `burst`, `stop`; out: `online`, `ready`,
  * `settled`, `burst`.
  */
 export type FleetMessage =
@@ -22,6 +22,7 @@ export type FleetMessage =
   | { type: 'call'; id: number; model: string }
   | { type: 'abort'; id: number }
   | { type: 'burst'; count: number; failing?: boolean }
+  | { type: 'warm'; baseURL: string }
   | { type: 'stop' };
 
 /** What a worker answers (`online` once, when it listens). */
@@ -86,6 +87,20 @@ process.on('message', (message: FleetMessage) => {
             send({ type: 'settled', id: message.id, ok: false, error: describe(error) }),
         )
         .finally(() => calls.delete(message.id));
+      return;
+    }
+    case 'warm': {
+      // A process of a running fleet has made requests before: its SDK and sockets are warm.
+      const sdk = new OpenAI({
+        baseURL: message.baseURL,
+        apiKey: 'sk-bench-not-a-real-key',
+        maxRetries: 0,
+      });
+      const ready = () => send({ type: 'ready' });
+      sdk.chat.completions
+        .create({ model: 'warm-up', messages: MESSAGES })
+        .then(() => redis?.ping())
+        .then(ready, ready);
       return;
     }
     case 'abort':
