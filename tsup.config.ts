@@ -6,6 +6,7 @@ export default defineConfig({
     policies: 'src/policies/index.ts',
     testing: 'src/testing/index.ts',
     otel: 'src/otel/index.ts',
+    redis: 'src/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -14,6 +14,8 @@ import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
 import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
 import { s8PartialOutage } from './scenarios/s8PartialOutage.js';
 import { s9HeaderBudget } from './scenarios/s9HeaderBudget.js';
+import { s7Fleet } from './scenarios/s7Fleet.js';
+import { storeOverhead } from './storeOverhead.js';
 
 /**
  * `npm run bench`: runs every scenario and the overhead bench, prints each section and writes
@@ -33,7 +35,9 @@ const SCENARIOS: readonly Scenario[] = [
   s6bRateLimitSpill,
   s8PartialOutage,
   s9HeaderBudget,
+  s7Fleet,
   overhead,
+  storeOverhead,
 ];
 
 const DOCS = new URL('../docs/', import.meta.url);

@@ -145,6 +145,19 @@ export interface PolicyEventMap {
     /** The new pace, in requests per second. */
     ratePerSec: number;
   };
+  /**
+   * The policy's shared store (`createPolicy({ store })`) failed or did not answer in time: its
+   * stages go on with their in-process state until it answers again.
+   */
+  storeUnavailable: {
+    /** Why, without detail that could hold a secret: an error code (`ECONNREFUSED`), `timeout`, ... */
+    cause: string;
+  };
+  /** The shared store answers again: the policy shares its state with the fleet again. */
+  storeRecovered: {
+    /** How long it was unavailable, in ms. */
+    downMs: number;
+  };
   /** A stream delivered its first chunk. */
   firstToken: {
     /** The attempt that delivered it, counting from 1. */

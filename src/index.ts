@@ -20,4 +20,16 @@ export {
   type PolicyOverrides,
 } from './policies/mergePolicyOptions.js';
 export * from './rateLimit/index.js';
+export type {
+  EnterAnswer,
+  EnterRequest,
+  LeaveAnswer,
+  LeaveReport,
+  PolicyStateStore,
+  PolicyStore,
+  SharedBreakerOutcome,
+  SharedBreakerSettings,
+  SharedBreakerVerdict,
+  SharedGateSettings,
+} from './store/PolicyStore.js';
 export * from './stream/index.js';

@@ -8,9 +8,9 @@ import { aFunction, checkValue, refuse } from './validate.js';
 export interface EventLogger {
   /** Logs a success, a first token, an attempt's end or a pass through the rate-limit gate. */
   debug(obj: object, msg: string): void;
-  /** Logs a breaker reset, a new pace or a finished stream. */
+  /** Logs a breaker reset, a new pace, a finished stream or a store that answers again. */
   info(obj: object, msg: string): void;
-  /** Logs a retry, a hedge, a fallback, a half-open trial, a timeout or a closing gate. */
+  /** Logs a retry, a hedge, a fallback, a half-open trial, a timeout, a closing gate or a lost store. */
   warn(obj: object, msg: string): void;
   /** Logs an opening breaker, a call given up or failed, or a bulkhead rejection. */
   error(obj: object, msg: string): void;
@@ -18,9 +18,9 @@ export interface EventLogger {
 
 /**
  * The level each event is logged at, after Polly's telemetry severities: a retry, a hedge, a
- * fallback to another route, a half-open trial, a timeout and a closing rate-limit gate are
- * warnings; an opening breaker, a call given up or failed and a bulkhead rejection are errors; a
- * reset, a new pace and a finished stream are information; a success, a first token, an attempt's
+ * fallback to another route, a half-open trial, a timeout, a closing rate-limit gate and a shared
+ * store lost are warnings; an opening breaker, a call given up or failed and a bulkhead rejection
+ * are errors; a reset, a new pace, a finished stream and a store recovered are information; a success, a first token, an attempt's
  * end (`attempt`) and a pass through the gate (`gateWait`) are debug.
  */
 export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogger>> = Object.freeze(
@@ -31,12 +31,14 @@ export const EVENT_LOG_LEVELS: Readonly<Record<PolicyEventName, keyof EventLogge
     halfOpen: 'warn',
     timeout: 'warn',
     rateLimited: 'warn',
+    storeUnavailable: 'warn',
     break: 'error',
     giveUp: 'error',
     bulkheadReject: 'error',
     failure: 'error',
     reset: 'info',
     paced: 'info',
+    storeRecovered: 'info',
     streamEnd: 'info',
     success: 'debug',
     firstToken: 'debug',

@@ -106,6 +106,10 @@ function describe(name: PolicyEventName, e: PolicyEvent<PolicyEventName>): strin
       return `attempt ${f.attempt} ${f.reason ? 'failed' : 'answered'} after ${f.durationMs} ms`;
     case 'gateWait':
       return `attempt ${f.attempt} held ${f.waitMs} ms by the rate-limit gate`;
+    case 'storeUnavailable':
+      return `shared store unavailable (${f.cause}): going on with in-process state`;
+    case 'storeRecovered':
+      return `shared store back after ${f.downMs} ms: sharing again`;
     case 'streamEnd':
       return `stream ended: ${f.outcome} after ${f.chunks} chunk(s)${f.reason ? ` (${reason(f.reason as ErrorClassification)})` : ''}`;
   }

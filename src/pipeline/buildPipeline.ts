@@ -1,12 +1,13 @@
 import { type IDefaultPolicyContext, type IPolicy, noop, wrap } from 'cockatiel';
+import { SharedState } from '../store/SharedState.js';
 import { limitOf } from '../validate.js';
 import { hedge } from './hedge.js';
 import { llmBulkhead } from './llmBulkhead.js';
-import { type LlmCircuitBreakerPolicy, llmCircuitBreaker } from './llmCircuitBreaker.js';
+import { LlmCircuitBreakerPolicy } from './llmCircuitBreaker.js';
 import { llmRetry } from './llmRetry.js';
 import { llmTimeout } from './llmTimeout.js';
 import type { PolicyOptions } from './options.js';
-import { type RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
+import { RateLimitGatePolicy } from './rateLimitGate.js';
 import type { Reporter } from './reporter.js';
 
 /** A policy's stages joined by cockatiel's `wrap()`, and its breaker. */
@@ -22,8 +23,10 @@ export interface Pipeline {
 /**
  * The stages `options` name (checked already), built with the public factories and joined with
  * cockatiel's `wrap()`, outermost first: bulkhead, total timeout, retry, hedging, rate-limit
- * gate, circuit breaker, attempt timeout; the retry budget is the retry stage's. Every stage reports to `reporter`'s emitter under its
- * name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
+ * gate, circuit breaker, attempt timeout; the retry budget is the retry stage's. Every stage
+ * reports to `reporter`'s emitter under its name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
+ * With a `store`, the gate and the breaker share one {@link SharedState}: the gate's round trips
+ * to the store cover the breaker too.
  */
 export function buildPipeline(
   options: PolicyOptions,
@@ -31,17 +34,21 @@ export function buildPipeline(
   attempt: { attemptMs: number } | { firstTokenMs: number } | undefined,
 ): Pipeline {
   const reporting = { name: reporter.name, events: reporter.events };
-  const { retry, retryBudget, timeout, circuitBreaker, bulkhead, rateLimit } = options;
+  const { retry, retryBudget, timeout, circuitBreaker, bulkhead, rateLimit, store } = options;
   const stages: IPolicy<IDefaultPolicyContext>[] = [];
   const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
+  const shared =
+    store === undefined ? undefined : new SharedState(store.policyState(reporter.name), reporter);
   const breaker = circuitBreaker
-    ? llmCircuitBreaker({ ...circuitBreaker, ...reporting })
+    ? new LlmCircuitBreakerPolicy({ ...circuitBreaker, ...reporting }, shared)
     : undefined;
   if (bulkhead) stages.push(llmBulkhead({ ...bulkhead, ...reporting }));
   if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
   if (retry) stages.push(llmRetry({ ...retry, budget: retryBudget ?? false, ...reporting }));
   if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
-  const gate = rateLimit ? rateLimitGate({ ...rateLimit, ...reporting }) : undefined;
+  const gate = rateLimit
+    ? new RateLimitGatePolicy({ ...rateLimit, ...reporting }, shared, breaker)
+    : undefined;
   if (gate) stages.push(gate);
   if (breaker) stages.push(breaker);
   if (attempt) stages.push(llmTimeout({ ...attempt, ...reporting }));

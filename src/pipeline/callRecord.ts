@@ -1,5 +1,6 @@
 import { classifyError } from '../errors/classifyError.js';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import type { SharedAttempt } from '../store/sharedAttempt.js';
 
 /** What the function given to `execute` receives for each attempt. */
 export interface LlmCallContext {
@@ -78,6 +79,12 @@ export class CallRecord {
   maxWaitMs: number | undefined = undefined;
   /** The route that answered, for a fallback policy's `success` and `failure` events. */
   route: string | undefined = undefined;
+  /**
+   * The attempt under way through a shared store: what the gate's way in answered, and what the
+   * breaker inside hands back for the way out.
+   * @internal
+   */
+  shared: SharedAttempt | undefined = undefined;
   private failure: { error: unknown; reason: ErrorClassification } | undefined = undefined;
   private listeners: AbortListener[] | undefined = undefined;
   private controller = new AbortController();

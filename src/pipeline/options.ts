@@ -1,5 +1,7 @@
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { type RateLimitOptions, validateRateLimitOptions } from '../rateLimit/rateLimitOptions.js';
+import { aPolicyStore } from '../store/checkStore.js';
+import type { PolicyStore } from '../store/PolicyStore.js';
 import {
   aFunction,
   aString,
@@ -139,6 +141,13 @@ export interface PolicyOptions {
    * Default: no rate-limit gate (`{}` turns on the adaptive gate alone).
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Shares the rate-limit gate (budgets, closure after a 429, learned pace) and the circuit
+   * breaker with every policy of the same `name` on this store, in any process:
+   * `createRedisStore({ client })` of `llm-resilience/redis` (docs/distributed.md). The bulkhead
+   * and hedging stay per process. Default: none (all state in the process).
+   */
+  store?: PolicyStore;
 }
 
 const RETRY: Schema = {
@@ -188,6 +197,7 @@ const STAGES = [
 const TOP_LEVEL: Schema = {
   name: { check: aString, optional: true },
   ...Object.fromEntries(STAGES.map((stage) => [stage, { check: () => undefined, optional: true }])),
+  store: { check: aPolicyStore, optional: true },
 };
 
 /** Checks one stage's options against `schema`: a TypeError names an unknown or bad field. */

@@ -165,6 +165,14 @@ export class RateLimitGate {
     return this.queuedWaitMs(cost, tokens, now);
   }
 
+  /**
+   * The gate's options, every default filled in.
+   * @internal
+   */
+  get settings(): Readonly<ResolvedRateLimitOptions> {
+    return this.options;
+  }
+
   /** When the gate reopens after its last 429 (`Date.now()` scale; in the past while open). */
   get reopensAt(): number {
     return this.closedUntil;
@@ -265,7 +273,12 @@ export class RateLimitGate {
     if (this.queue.length > 0) this.release();
   }
 
-  private costOf(tokens: number | undefined): number {
+  /**
+   * The token cost a call declaring `tokens` is charged against `tokensPerMinute` (0 without that
+   * budget). Throws a TypeError for a bad `tokens` or estimate, and a {@link RateLimitBudgetError}
+   * for a cost above the whole budget.
+   */
+  costOf(tokens: number | undefined): number {
     if (tokens !== undefined) checkValue('tokens', tokens, atLeastZero);
     const budget = this.options.tokensPerMinute;
     if (budget === undefined) return 0;

@@ -138,6 +138,30 @@ describe('the packed tarball', () => {
     ).toThrow();
   });
 
+  it('llm-resilience/redis loads with import and require, and imports no Redis package', () => {
+    const probe = (load: string) => `
+      ${load}
+      let message = '';
+      try { redis.createRedisStore({ client: {} }); } catch (error) { message = error.constructor.name + ': ' + error.message; }
+      console.log(JSON.stringify({ exports: Object.keys(redis).filter((k) => k !== 'default' && k !== '__esModule').sort(), message }));`;
+    const esm = load('redis.mjs', probe(`import * as redis from 'llm-resilience/redis';`));
+    const cjs = load('redis.cjs', probe(`const redis = require('llm-resilience/redis');`));
+    const shape = esm as unknown as { exports: string[]; message: string };
+    expect(shape.exports).toEqual(['REDIS_STORE_DEFAULTS', 'RedisStore', 'createRedisStore']);
+    expect(shape.message).toMatch(/^TypeError: client must be an ioredis client/);
+    expect(cjs).toEqual(esm);
+    for (const entry of ['index', 'policies', 'testing', 'otel', 'redis']) {
+      for (const ext of ['js', 'cjs']) {
+        for (const [file, text] of graphOf(`${entry}.${ext}`)) {
+          expect(
+            /(?:from|import|require\()\s*\(?["'](?:ioredis|redis|@upstash\/redis)["']/.test(text),
+            file,
+          ).toBe(false);
+        }
+      }
+    }
+  });
+
   it('ships only the build output and the package documents', () => {
     const listing = run(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], root);
     const files = (JSON.parse(listing) as [{ files: { path: string }[] }])[0].files.map(

@@ -1,0 +1,185 @@
+/**
+ * The Lua the Redis store runs: one script for an attempt's way in, one for its way out, each a
+ * single round trip covering the breaker and the gate of one policy, kept in one hash. Every time
+ * is the Redis server's clock (`TIME`), in ms; answers give durations from it, never instants.
+ */
+
+/** Shared by both scripts: the server's clock, number helpers and the budgets' GCRA. */
+export const PRELUDE = `
+local key = KEYS[1]
+local a = ARGV
+local function n(v) return tonumber(v) or 0 end
+local function s(x) return string.format('%.17g', x) end
+local function r(x) return string.format('%.3f', x) end
+-- GCRA: a bucket of capacity c refilled one token per interval ms is full at tat and below;
+-- cost may be taken once it holds min(cost, c), as an in-process TokenBucket.
+local function allowedAt(tat, interval, c, cost)
+  return tat - (c - math.min(cost, c)) * interval
+end
+`;
+
+/** The server's clock, in ms. */
+const NOW = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+`;
+
+/**
+ * The way in. ARGV: breaker on, probe lease ms, gate on, requests/min, tokens/min, cost,
+ * forgetAfterMs, ttl ms. Returns verdict, breaker ms, wait ms, closed-for ms, now, pace.
+ */
+export const ENTER = `${PRELUDE}${NOW}
+local breakerOn = a[1] == '1'
+local lease = n(a[2])
+local gateOn = a[3] == '1'
+local rpm, tpm, cost, forget, ttl = n(a[4]), n(a[5]), n(a[6]), n(a[7]), n(a[8])
+local f = redis.call('HMGET', key, 'bs', 'bu', 'bp', 'cu', 'rt', 'tt', 'pr', 'pt', 'pq')
+local bs, bu, bp, cu = n(f[1]), n(f[2]), n(f[3]), n(f[4])
+local rt, tt, pr, pt, pq = n(f[5]), n(f[6]), n(f[7]), n(f[8]), n(f[9])
+if breakerOn and bs == 1 then
+  if now < bu then return {'open', r(bu - now), '0', r(cu - now), r(now), r(pr)} end
+  if bp > now then return {'halfOpen', r(bp - now), '0', r(cu - now), r(now), r(pr)} end
+end
+local verdict, breakerMs = 'closed', 0
+local out = {}
+if breakerOn and bs == 1 then
+  verdict, breakerMs = 'probe', lease
+  out[#out + 1] = 'bp'; out[#out + 1] = s(now + lease)
+end
+local wait = 0
+if gateOn then
+  if pr > 0 and now - pq >= forget and pt <= now then
+    pr = 0
+    out[#out + 1] = 'pr'; out[#out + 1] = '0'
+  end
+  local start = math.max(now, cu)
+  local rT, tT, pT
+  if rpm > 0 then
+    rT = 60000 / rpm
+    start = math.max(start, allowedAt(rt, rT, math.max(1, rpm / 60), 1))
+  end
+  if tpm > 0 then
+    tT = 60000 / tpm
+    start = math.max(start, allowedAt(tt, tT, tpm / 60, cost))
+  end
+  if pr > 0 then
+    pT = 1000 / pr
+    start = math.max(start, allowedAt(pt, pT, math.max(1, pr), 1))
+  end
+  if rpm > 0 then out[#out + 1] = 'rt'; out[#out + 1] = s(math.max(rt, start) + rT) end
+  if tpm > 0 then out[#out + 1] = 'tt'; out[#out + 1] = s(math.max(tt, start) + cost * tT) end
+  if pr > 0 then out[#out + 1] = 'pt'; out[#out + 1] = s(math.max(pt, start) + pT) end
+  wait = start - now
+end
+if #out > 0 then
+  redis.call('HSET', key, unpack(out))
+  redis.call('PEXPIRE', key, ttl)
+end
+return {verdict, r(breakerMs), r(wait), r(cu - now), r(now), r(pr)}
+`;
+
+/**
+ * The way out. ARGV: breaker outcome (0 none, 1 success, 2 failure), probe, failure hint ms,
+ * halfOpenAfterMs, maxHalfOpenAfterMs, consecutiveFailures (0: sampling), failureRatio,
+ * samplingMs, minimumCalls; gate outcome (0 none, 1 answered, 2 rate-limited), 429 hint ms,
+ * backoffMs, maxWaitMs, sent at, backlogged, requests/min, increasePerSec, decreaseFactor,
+ * minRatePerSec, forgetAfterMs; ttl ms. Returns breaker change, open ms, closed-for ms, pace.
+ */
+export const LEAVE = `${PRELUDE}${NOW}
+local bo, probe, bhint = a[1], a[2] == '1', n(a[3])
+local first, longest, consecutive = n(a[4]), n(a[5]), n(a[6])
+local ratio, samplingMs, minCalls = n(a[7]), n(a[8]), n(a[9])
+local go, ghint, backoff, maxWait = a[10], n(a[11]), n(a[12]), n(a[13])
+local sentAt, backlogged = n(a[14]), a[15] == '1'
+local rpm, inc, dec, minRate, forget = n(a[16]), n(a[17]), n(a[18]), n(a[19]), n(a[20])
+local ttl = n(a[21])
+local names = {'bs', 'bu', 'bp', 'bf', 'bn', 'ss', 'sf', 'sw', 'ps', 'pf',
+  'cu', 'st', 'rt', 'pr', 'pt', 'pc', 'px', 'pv', 'pq', 'ms', 'mc', 'mp'}
+local f = redis.call('HMGET', key, unpack(names))
+local v = {}
+for i, name in ipairs(names) do v[name] = n(f[i]) end
+local change, openMs = '', 0
+local function open()
+  v.bn = v.bn + 1
+  local ms = math.min(first * 2 ^ (v.bn - 1), longest)
+  if bhint > ms then ms = bhint end
+  v.bs, v.bu, v.bp, v.bf = 1, now + ms, 0, 0
+  v.ss, v.sf, v.ps, v.pf, v.sw = 0, 0, 0, 0, now
+  change, openMs = 'opened', ms
+end
+local function roll()
+  if now - v.sw < samplingMs then return end
+  if now - v.sw < 2 * samplingMs then
+    v.ps, v.pf, v.sw = v.ss, v.sf, v.sw + samplingMs
+  else
+    v.ps, v.pf, v.sw = 0, 0, now
+  end
+  v.ss, v.sf = 0, 0
+end
+if bo == '1' then
+  if v.bs == 1 then
+    if probe then
+      v.bs, v.bu, v.bp, v.bn, v.bf = 0, 0, 0, 0, 0
+      change = 'reset'
+    end
+  else
+    v.bf = 0
+    if consecutive == 0 then roll(); v.ss = v.ss + 1 end
+  end
+elseif bo == '2' then
+  if v.bs == 1 then
+    if probe then open() end
+  elseif consecutive > 0 then
+    v.bf = v.bf + 1
+    if v.bf >= consecutive then open() end
+  else
+    roll(); v.sf = v.sf + 1
+    local w = math.max(0, 1 - (now - v.sw) / samplingMs)
+    local total = (v.ps + v.pf) * w + v.ss + v.sf
+    if total >= minCalls and v.pf * w + v.sf > ratio * total then open() end
+  end
+elseif probe then
+  v.bp = 0
+end
+local function meterRoll()
+  if now - v.ms < 1000 then return end
+  if now - v.ms < 2000 then v.mp, v.ms = v.mc, v.ms + 1000 else v.mp, v.ms = 0, now end
+  v.mc = 0
+end
+if go == '2' then
+  local stale = sentAt < v.pc
+  if not stale then v.st = v.st + 1 end
+  local wait = ghint
+  if wait < 0 then wait = backoff * 2 ^ math.max(0, v.st - 1) end
+  wait = math.min(maxWait, wait)
+  v.cu = math.max(v.cu, now + wait)
+  meterRoll()
+  local rate = v.mp * math.max(0, 1 - (now - v.ms) / 1000) + v.mc
+  if v.pr == 0 then
+    if rate >= 2 or now - v.pq < forget then
+      local implied = 0
+      if wait > 0 then implied = 1000 / wait end
+      v.pr, v.pc, v.px, v.pv = math.max(minRate, rate, implied), now, 0, 0
+    end
+  elseif not stale and now - v.px >= 1000 then
+    v.pv, v.px, v.pc = v.pr, now, now
+    v.pr = math.max(minRate, v.pr * dec)
+  end
+  v.pq = v.cu
+  if rpm > 0 then v.rt = math.max(v.rt, v.cu + (math.max(1, rpm / 60) - 1) * 60000 / rpm) end
+  if v.pr > 0 then v.pt = math.max(v.pt, v.cu + (math.max(1, v.pr) - 1) * 1000 / v.pr) end
+elseif go == '1' then
+  v.st = 0
+  meterRoll()
+  v.mc = v.mc + 1
+  if v.pr > 0 and backlogged and sentAt >= v.pc then
+    local cut = v.pv * (1 - dec)
+    v.pr = math.max(v.pr + inc / v.pr, math.min(v.pv, v.pr + cut / v.pr))
+  end
+end
+local out = {}
+for _, name in ipairs(names) do out[#out + 1] = name; out[#out + 1] = s(v[name]) end
+redis.call('HSET', key, unpack(out))
+redis.call('PEXPIRE', key, ttl)
+return {change, r(openMs), r(v.cu - now), r(v.pr)}
+`;

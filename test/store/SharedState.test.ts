@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { type PolicyEvent, PolicyEvents } from '../../src/events.js';
+import { Reporter } from '../../src/pipeline/reporter.js';
+import type { EnterAnswer, PolicyStateStore } from '../../src/store/PolicyStore.js';
+import { SharedState, storeFailureCause } from '../../src/store/SharedState.js';
+
+const ANSWER: EnterAnswer = {
+  at: 1,
+  breaker: 'closed',
+  breakerForMs: 0,
+  waitMs: 0,
+  closedForMs: 0,
+  paceRatePerSec: 0,
+};
+
+/** A store whose next answers the test decides: a value, a rejection, or never. */
+function scriptedStore(timeoutMs: number) {
+  const plan: Array<'answer' | 'fail' | 'hang'> = [];
+  let calls = 0;
+  const next = <T>(value: T): Promise<T> => {
+    calls++;
+    const step = plan.shift() ?? 'answer';
+    if (step === 'fail')
+      return Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
+    if (step === 'hang') return new Promise(() => {});
+    return Promise.resolve(value);
+  };
+  const store: PolicyStateStore = {
+    timeoutMs,
+    enter: () => next(ANSWER),
+    leave: () => next({ breaker: undefined, closedForMs: 0, paceRatePerSec: 0 }),
+    ping: () => next(undefined),
+  };
+  return { store, plan, calls: () => calls };
+}
+
+function listen(events: PolicyEvents): string[] {
+  const seen: string[] = [];
+  events.on('storeUnavailable', (e: PolicyEvent<'storeUnavailable'>) =>
+    seen.push(`unavailable ${e.cause}`),
+  );
+  events.on('storeRecovered', () => seen.push('recovered'));
+  return seen;
+}
+
+describe('SharedState', () => {
+  it('answers undefined at once while the store is unavailable, pings it, and recovers', async () => {
+    const { store, plan, calls } = scriptedStore(50);
+    const events = new PolicyEvents();
+    const seen = listen(events);
+    const shared = new SharedState(store, new Reporter({ name: 'p', events }));
+    plan.push('fail');
+    await expect(shared.enter({})).resolves.toBeUndefined();
+    expect(shared.available).toBe(false);
+    const before = calls();
+    await expect(shared.leave({ sentAt: 0 })).resolves.toBeUndefined();
+    expect(calls()).toBe(before); // not asked while unavailable, before the next ping is due
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(shared.enter({})).resolves.toBeUndefined(); // starts a ping
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(shared.available).toBe(true);
+    await expect(shared.enter({})).resolves.toEqual(ANSWER);
+    expect(seen).toEqual(['unavailable ECONNREFUSED', 'recovered']);
+  });
+
+  it('gives up on a store that does not answer within timeoutMs', async () => {
+    const { store, plan } = scriptedStore(30);
+    const events = new PolicyEvents();
+    const seen = listen(events);
+    const shared = new SharedState(store, new Reporter({ name: 'p', events }));
+    plan.push('hang');
+    const started = Date.now();
+    await expect(shared.enter({})).resolves.toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(seen).toEqual(['unavailable timeout']);
+  });
+});
+
+describe('storeFailureCause', () => {
+  it('names a failure without its message', () => {
+    expect(
+      storeFailureCause(
+        Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6379'), { code: 'ECONNREFUSED' }),
+      ),
+    ).toBe('ECONNREFUSED');
+    expect(storeFailureCause(new Error('NOAUTH Authentication required.'))).toBe('NOAUTH');
+    expect(storeFailureCause(new TypeError('unexpected reply'))).toBe('TypeError');
+    expect(storeFailureCause(new Error('something went wrong'))).toBe('error');
+    expect(storeFailureCause('a string')).toBe('error');
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { createPolicy, type PolicyEvent } from '../../src/index.js';
+import type {
+  EnterAnswer,
+  LeaveAnswer,
+  PolicyStateStore,
+  PolicyStore,
+} from '../../src/store/PolicyStore.js';
+
+// The stages' side of a store, against a store whose answers the test writes (the Redis store
+// itself is tested against real redis-servers in test/redis).
+
+const CLOSED: EnterAnswer = {
+  at: 1,
+  breaker: 'closed',
+  breakerForMs: 0,
+  waitMs: 0,
+  closedForMs: 0,
+  paceRatePerSec: 0,
+};
+const LEFT: LeaveAnswer = { breaker: undefined, closedForMs: 0, paceRatePerSec: 0 };
+
+function writtenStore() {
+  const state = { down: false, enter: CLOSED, leave: LEFT };
+  const answer = <T>(value: T): Promise<T> =>
+    state.down
+      ? Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }))
+      : Promise.resolve(value);
+  const policyState: PolicyStateStore = {
+    timeoutMs: 200,
+    enter: () => answer(state.enter),
+    leave: () => answer({ ...state.leave, paceRatePerSec: state.enter.paceRatePerSec }),
+    ping: () => answer(undefined),
+  };
+  const store: PolicyStore = { policyState: () => policyState };
+  return { store, state };
+}
+
+const failure = () => Promise.reject(Object.assign(new Error('down'), { status: 503 }));
+
+describe('the stages with a store', () => {
+  it("close cockatiel's breaker, opened while the store was unavailable, once the fleet's lets a call go", async () => {
+    const { store, state } = writtenStore();
+    const policy = createPolicy({
+      name: 'follow',
+      store,
+      rateLimit: {},
+      circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+    });
+    const events: string[] = [];
+    for (const name of ['break', 'reset', 'storeRecovered'] as const)
+      policy.events.on(name, () => events.push(name));
+    state.down = true;
+    for (let i = 0; i < 2; i++) await expect(policy.execute(failure)).rejects.toThrow('down');
+    expect(policy.circuitState).toBe('open'); // cockatiel's own, opened in-process
+    state.down = false;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(policy.execute(() => 1)).rejects.toThrow(); // the ping is under way: in-process
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(policy.execute(() => 'shared')).resolves.toBe('shared');
+    expect(policy.circuitState).toBe('closed');
+    expect(policy.circuitBreaker?.toJSON()).toMatchObject({ ownState: expect.anything() });
+    expect(events).toEqual(['break', 'storeRecovered']);
+  });
+
+  it("reports the fleet's pace, and refuses a call that will not wait for the fleet's closure", async () => {
+    const { store, state } = writtenStore();
+    const policy = createPolicy({ name: 'pace', store, rateLimit: {} });
+    const paced: number[] = [];
+    policy.events.on('paced', (e: PolicyEvent<'paced'>) => paced.push(e.ratePerSec));
+    state.enter = { ...CLOSED, paceRatePerSec: 4.321 };
+    await policy.execute(() => 1);
+    state.enter = { ...CLOSED, paceRatePerSec: 4.4 }; // less than 10% more: not reported
+    await policy.execute(() => 1);
+    state.enter = { ...CLOSED, paceRatePerSec: 0 };
+    await policy.execute(() => 1);
+    state.enter = { ...CLOSED, paceRatePerSec: 2 };
+    await policy.execute(() => 1);
+    expect(paced).toEqual([4.32, 2]);
+    const limited = Object.assign(new Error('slow down'), { status: 429 });
+    state.leave = { ...LEFT, closedForMs: 5_000 };
+    await expect(policy.execute(() => Promise.reject(limited))).rejects.toBe(limited);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let sent = 0;
+    await expect(policy.execute(() => ++sent, { maxWaitMs: 100 })).rejects.toBe(limited);
+    expect(sent).toBe(0);
+  });
+});
