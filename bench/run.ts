@@ -12,9 +12,9 @@ import { s3Hangs } from './scenarios/s3Hangs.js';
 import { s4Quota } from './scenarios/s4Quota.js';
 import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
 import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
+import { s7Fleet } from './scenarios/s7Fleet.js';
 import { s8PartialOutage } from './scenarios/s8PartialOutage.js';
 import { s9HeaderBudget } from './scenarios/s9HeaderBudget.js';
-import { s7Fleet } from './scenarios/s7Fleet.js';
 import { storeOverhead } from './storeOverhead.js';
 
 /**

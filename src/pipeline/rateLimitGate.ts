@@ -144,7 +144,11 @@ export class RateLimitGatePolicy extends PipelineStage {
       const refused = entry.breaker === 'open' || entry.breaker === 'halfOpen';
       if (call.signal.aborted) throw call.signal.reason;
       // A fleet's probe goes on: refusing it would keep the fleet's trial until its key expires.
-      if (entry.breaker === 'closed' && call.maxWaitMs !== undefined && entry.waitMs > call.maxWaitMs) {
+      if (
+        entry.breaker === 'closed' &&
+        call.maxWaitMs !== undefined &&
+        entry.waitMs > call.maxWaitMs
+      ) {
         call.holdNext('gate', Date.now() + entry.waitMs);
         throw new RateLimitHoldError(Math.ceil(entry.waitMs), call.maxWaitMs);
       }
