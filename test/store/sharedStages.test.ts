@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, type PolicyEvent } from '../../src/index.js';
+import { createPolicy, type PolicyEvent, RateLimitHoldError } from '../../src/index.js';
 import type {
   EnterAnswer,
   LeaveAnswer,
@@ -82,7 +82,10 @@ describe('the stages with a store', () => {
     await expect(policy.execute(() => Promise.reject(limited))).rejects.toBe(limited);
     await new Promise((resolve) => setTimeout(resolve, 20));
     let sent = 0;
-    await expect(policy.execute(() => ++sent, { maxWaitMs: 100 })).rejects.toBe(limited);
+    const refused = await policy.execute(() => ++sent, { maxWaitMs: 100 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(RateLimitHoldError);
+    expect(refused.waitMs).toBeGreaterThan(4_000);
+    expect(refused.maxWaitMs).toBe(100);
     expect(sent).toBe(0);
   });
 });
