@@ -46,21 +46,23 @@ export class CallOwner {
     }
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const onCallerAbort = (): void => record.abort(signal?.reason);
-      const finish = (): boolean => {
-        if (settled) return false;
+      const onCallerAbort =
+        signal === undefined ? undefined : (): void => record.abort(signal.reason);
+      // The call settles once: with the stages' outcome, or at once when the call aborts.
+      const settle = (failed: boolean, result: unknown): void => {
+        if (settled) return;
         settled = true;
-        signal?.removeEventListener('abort', onCallerAbort);
-        record.offAbort(onCallAbort);
-        return true;
+        if (onCallerAbort) signal?.removeEventListener('abort', onCallerAbort);
+        if (failed) {
+          this.failed(record, startedAt, result);
+          reject(result);
+        } else {
+          this.succeeded(record, startedAt);
+          resolve(result as T);
+        }
       };
-      const onCallAbort = (): void => {
-        if (!finish()) return;
-        this.failed(record, startedAt, record.reason);
-        reject(record.reason);
-      };
-      record.onAbort(onCallAbort);
-      signal?.addEventListener('abort', onCallerAbort, { once: true });
+      record.onAbort(() => settle(true, record.reason));
+      if (onCallerAbort) signal?.addEventListener('abort', onCallerAbort, { once: true });
       let running: PromiseLike<T>;
       try {
         running = run(record);
@@ -68,16 +70,8 @@ export class CallOwner {
         running = Promise.reject(error);
       }
       running.then(
-        (value) => {
-          if (!finish()) return;
-          this.succeeded(record, startedAt);
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (!finish()) return;
-          this.failed(record, startedAt, error);
-          reject(error);
-        },
+        (value) => settle(false, value),
+        (error: unknown) => settle(true, error),
       );
     });
   }
