@@ -5,6 +5,17 @@ import { limitOf } from '../validate.js';
 import { CallRecord } from './callRecord.js';
 import type { Reporter } from './reporter.js';
 
+/** A call a {@link CallOwner} runs, until it settles. */
+interface Owned<T> {
+  readonly record: CallRecord;
+  readonly startedAt: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onCallerAbort: (() => void) | undefined;
+  readonly resolve: (value: T) => void;
+  readonly reject: (reason: unknown) => void;
+  settled: boolean;
+}
+
 interface OutcomeListeners {
   success: [ISuccessEvent];
   failure: [IFailureEvent];
@@ -45,24 +56,19 @@ export class CallOwner {
       return Promise.reject(signal.reason);
     }
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
       const onCallerAbort =
         signal === undefined ? undefined : (): void => record.abort(signal.reason);
-      // The call settles once: with the stages' outcome, or at once when the call aborts.
-      const settle = (failed: boolean, result: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (onCallerAbort) signal?.removeEventListener('abort', onCallerAbort);
-        if (failed) {
-          this.failed(record, startedAt, result);
-          reject(result);
-        } else {
-          this.succeeded(record, startedAt);
-          resolve(result as T);
-        }
-      };
-      record.onAbort(() => settle(true, record.reason));
       if (onCallerAbort) signal?.addEventListener('abort', onCallerAbort, { once: true });
+      const owned: Owned<T> = {
+        record,
+        startedAt,
+        signal,
+        onCallerAbort,
+        resolve,
+        reject,
+        settled: false,
+      };
+      record.onAbort(() => this.settle(owned, true, record.reason));
       let running: PromiseLike<T>;
       try {
         running = run(record);
@@ -70,10 +76,25 @@ export class CallOwner {
         running = Promise.reject(error);
       }
       running.then(
-        (value) => settle(false, value),
-        (error: unknown) => settle(true, error),
+        (value) => this.settle(owned, false, value),
+        (error: unknown) => this.settle(owned, true, error),
       );
     });
+  }
+
+  /** Settles a call once: with the stages' outcome, or at once when the call aborts. */
+  private settle<T>(owned: Owned<T>, failed: boolean, result: unknown): void {
+    if (owned.settled) return;
+    owned.settled = true;
+    const { record, startedAt, signal, onCallerAbort } = owned;
+    if (onCallerAbort) signal?.removeEventListener('abort', onCallerAbort);
+    if (failed) {
+      this.failed(record, startedAt, result);
+      owned.reject(result);
+    } else {
+      this.succeeded(record, startedAt);
+      owned.resolve(result as T);
+    }
   }
 
   private listen<K extends keyof OutcomeListeners>(
