@@ -12,6 +12,8 @@ import { s3Hangs } from './scenarios/s3Hangs.js';
 import { s4Quota } from './scenarios/s4Quota.js';
 import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
 import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
+import { s8PartialOutage } from './scenarios/s8PartialOutage.js';
+import { s9HeaderBudget } from './scenarios/s9HeaderBudget.js';
 
 /**
  * `npm run bench`: runs every scenario and the overhead bench, prints each section and writes
@@ -29,6 +31,8 @@ const SCENARIOS: readonly Scenario[] = [
   s5StalledStreams,
   s6Fallback,
   s6bRateLimitSpill,
+  s8PartialOutage,
+  s9HeaderBudget,
   overhead,
 ];
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type Script, startFakeOpenAI } from '../src/testing/index.js';
+import { type FakeRateLimitOptions, type Script, startFakeOpenAI } from '../src/testing/index.js';
 import type { ClientFactory } from './clients.js';
 
 /** Every call is bounded: one still pending this long after it was offered counts as failed. */
@@ -43,6 +43,8 @@ export interface TrialPlan {
   calls: number;
   intervalMs: number;
   kind: 'chat' | 'stream';
+  /** The server's own rate limits (see `startFakeOpenAI`), if any. */
+  rateLimits?: FakeRateLimitOptions;
   /**
    * Offers the calls in a pattern of its own instead of one every `intervalMs`: `offer(index)`
    * starts call `index` (0 to `calls - 1`, each once) and resolves once it has settled.
@@ -76,7 +78,10 @@ async function until(time: number): Promise<void> {
 export async function runTrial(factory: ClientFactory, plan: TrialPlan): Promise<Trial> {
   // The server's clock starts inside startFakeOpenAI, synchronously: read ours just before.
   const zero = performance.now();
-  const server = await startFakeOpenAI({ script: plan.script() });
+  const server = await startFakeOpenAI({
+    script: plan.script(),
+    ...(plan.rateLimits === undefined ? {} : { rateLimits: plan.rateLimits }),
+  });
   const clock = (): number => performance.now() - zero;
   try {
     const client = factory.create(server.baseURL);

@@ -8,7 +8,8 @@ export type GiveUpWhy =
   | 'max_retries'
   | 'retry_after_too_long'
   | 'deadline'
-  | 'wait_too_long';
+  | 'wait_too_long'
+  | 'retry_budget';
 
 /** How a stream ended: read to the end, left early by the caller, or failed. */
 export type StreamOutcome = 'completed' | 'released' | 'failed';

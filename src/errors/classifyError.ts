@@ -305,6 +305,10 @@ function classifyLink(error: unknown, signal: unknown): ErrorClassification | un
   if (isAbort(error))
     return build(abortedByTimeout(error, signal) ? 'timeout' : 'aborted', describe(error));
   if (isLocalRejection(error)) return build('aborted', describe(error));
+  // The rate-limit gate would hold the call longer than it accepts: no request was sent.
+  if (readField(error, 'isLlmResilienceRateLimitHold') === true) {
+    return build('rate_limit', describe(error));
+  }
   // The toolkit's own refusals of a request that can never succeed: an invalid chat request, a
   // call larger than the whole token budget.
   if (

@@ -14,6 +14,7 @@ import {
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { PolicyEvents } from '../events.js';
 import { EVENT_LOG_LEVELS } from '../logEvents.js';
+import type { CallWatcher } from '../pipeline/callWatchers.js';
 import type { CircuitStateName } from '../pipeline/llmCircuitBreaker.js';
 import { LlmStreamPolicy } from '../stream/LlmStreamPolicy.js';
 import { aString, checkValue, isPlainObject, refuse } from '../validate.js';
@@ -39,16 +40,17 @@ export const CIRCUIT_STATE_VALUES: Readonly<Record<CircuitStateName, number>> = 
 
 /**
  * What {@link instrument} needs of a policy: its name and events emitter, and, when it has them,
- * `execute` (for the call's span) and its breaker's state (for the circuit gauge). Every policy of
- * the package has them: `chatPolicy`, `embeddingsPolicy`, `streamPolicy`, `createPolicy`'s.
+ * `watchCalls` (for each call's span) and its breaker's state (for the circuit gauge). Every
+ * policy of the package has them: `chatPolicy`, `embeddingsPolicy`, `streamPolicy`,
+ * `createPolicy`'s, `createStreamPolicy`'s, `createFallbackPolicy`'s, and the stages alone.
  */
 export interface InstrumentablePolicy {
   /** The policy's name: every metric's `llm_resilience.policy`, the span's name. */
   readonly name: string;
   /** The emitter the policy reports its events to. */
   readonly events: PolicyEvents;
-  /** Runs a call; instrumented, each call runs inside its span. */
-  execute?: (...args: never[]) => Promise<unknown>;
+  /** Watches each call from its start to its end: instrumented, each call runs inside its span. */
+  watchCalls?(watcher: CallWatcher): () => void;
   /** The breaker's state, observed by the `llm_resilience.circuit.state` gauge. */
   readonly circuitState?: CircuitStateName;
   /** The breaker itself; a policy without one reports no circuit state. */
@@ -74,11 +76,16 @@ interface AnyEvents {
   off(name: string, listener: (event: Record<string, unknown>) => void): unknown;
 }
 
-/** What one instrumented call keeps: its span and what its events said. */
+/** What one instrumented call keeps: its span. */
 interface CallSpan {
   readonly span: Span;
-  kind?: string;
 }
+
+/**
+ * Events that are no span event: a call's or stream's end (the span's end and status tell it)
+ * and the gate's pace (not one call's).
+ */
+const NOT_SPAN_EVENTS: ReadonlySet<string> = new Set(['success', 'failure', 'streamEnd', 'paced']);
 
 /** The attributes an event's payload adds to its span event: its numbers and names, no text. */
 function spanEventAttributes(payload: Record<string, unknown>): Attributes {
@@ -136,10 +143,12 @@ function checkOptions(options: unknown): asserts options is InstrumentOptions {
  * Puts a policy's behaviour into OpenTelemetry metrics and traces, from its events: the
  * operation and attempt durations, an event counter, the time held by the rate-limit gate, the
  * breaker's state, a stream's time to first chunk, and one CLIENT span per call (named after the
- * policy) that the call runs inside, so the SDK's HTTP spans nest in it. Nothing sensitive is
- * recorded: a failure is its kind (`error.type`) and status, never the server's message. Span
- * events need a context manager (the Node SDK registers one). Returns a function that stops it.
- * Throws a TypeError naming a bad argument and its value.
+ * policy) that the call runs inside, so the SDK's HTTP spans nest in it; a stream policy's span
+ * ends with its stream (read to the end, failed or released), not at its first chunk. Nothing
+ * sensitive is recorded: a failure is its kind (`error.type`) and status, never the server's
+ * message. Span events need a context manager (the Node SDK registers one). A policy may be
+ * instrumented several times (other providers, other attributes); each returned function stops
+ * its own instrumentation, in any order. Throws a TypeError naming a bad argument and its value.
  *
  * @example
  * ```ts
@@ -216,18 +225,11 @@ export function instrument(
         'event.name': name,
         'event.severity': levels[name] ?? 'warn',
         ...errorType(reason),
+        ...(name === 'giveUp' ? { 'llm_resilience.give_up.why': String(event.why) } : {}),
       });
       const call = callSpan();
-      if (call === undefined) return;
-      if (reason !== undefined) call.kind = reason.kind;
-      if (name === 'success' || name === 'failure') {
-        call.span.setAttribute(
-          'http.request.resend_count',
-          Math.max(0, Number(event.attempts) - 1),
-        );
-      } else if (name !== 'paced' && name !== 'streamEnd' && event.waitMs !== 0) {
-        call.span.addEvent(name, spanEventAttributes(event));
-      }
+      if (call === undefined || NOT_SPAN_EVENTS.has(name) || event.waitMs === 0) return;
+      call.span.addEvent(name, spanEventAttributes(event));
     });
   }
   on('success', (event) => {
@@ -252,35 +254,22 @@ export function instrument(
   on('gateWait', (event) => gateWait.record(Number(event.waitMs) / 1000, base));
   on('firstToken', (event) => firstChunk.record(Number(event.latencyMs) / 1000, base));
 
-  const restoreExecute = wrapExecute(policy, (run) => {
-    const span = tracer.startSpan(policy.name, { kind: SpanKind.CLIENT, attributes: base });
-    const call: CallSpan = { span };
-    const end = (error?: unknown): void => {
-      if (error !== undefined) {
-        const kind = call.kind ?? '_OTHER';
-        span.setAttribute('error.type', kind);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
-      }
-      span.end();
-    };
-    const active = trace.setSpan(context.active(), span).setValue(callKey, call);
-    let running: Promise<unknown>;
-    try {
-      running = context.with(active, run);
-    } catch (error) {
-      end(error ?? 'error');
-      throw error;
-    }
-    return running.then(
-      (value) => {
-        end();
-        return value;
-      },
-      (error: unknown) => {
-        end(error ?? 'error');
-        throw error;
-      },
-    );
+  const stopWatching = policy.watchCalls?.({
+    start: () => {
+      const span = tracer.startSpan(policy.name, { kind: SpanKind.CLIENT, attributes: base });
+      const active = trace.setSpan(context.active(), span).setValue(callKey, { span });
+      return {
+        run: (work) => context.with(active, work),
+        end: ({ attempts, reason }) => {
+          span.setAttribute('http.request.resend_count', Math.max(0, attempts - 1));
+          if (reason !== undefined) {
+            span.setAttribute('error.type', reason.kind);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: reason.kind });
+          }
+          span.end();
+        },
+      };
+    },
   });
 
   let stopped = false;
@@ -291,28 +280,6 @@ export function instrument(
       (policy.events as unknown as AnyEvents).off(name, listener);
     }
     if (hasBreaker) circuit.removeCallback(observeCircuit);
-    restoreExecute();
-  };
-}
-
-/**
- * Replaces the policy's `execute` with one that runs each call through `around`; returns a
- * function that puts the previous one back (if nothing replaced it since).
- */
-function wrapExecute(
-  policy: InstrumentablePolicy,
-  around: (run: () => Promise<unknown>) => Promise<unknown>,
-): () => void {
-  const previous = policy.execute;
-  if (typeof previous !== 'function') return () => {};
-  const own = Object.getOwnPropertyDescriptor(policy, 'execute');
-  const execute = function (this: unknown, ...args: never[]): Promise<unknown> {
-    return around(() => previous.apply(policy, args));
-  };
-  Object.defineProperty(policy, 'execute', { value: execute, configurable: true, writable: true });
-  return () => {
-    if (policy.execute !== execute) return;
-    if (own === undefined) delete (policy as { execute?: unknown }).execute;
-    else Object.defineProperty(policy, 'execute', own);
+    stopWatching?.();
   };
 }

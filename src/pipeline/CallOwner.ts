@@ -1,8 +1,15 @@
 import type { Event, IFailureEvent, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'eventemitter3';
 import { classifyError } from '../errors/classifyError.js';
+import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { limitOf } from '../validate.js';
 import { CallRecord } from './callRecord.js';
+import {
+  type CallOutcome,
+  type CallWatch,
+  type CallWatcher,
+  CallWatchers,
+} from './callWatchers.js';
 import type { Reporter } from './reporter.js';
 
 /** A call a {@link CallOwner} runs, until it settles. */
@@ -11,6 +18,7 @@ interface Owned<T> {
   readonly startedAt: number;
   readonly signal: AbortSignal | undefined;
   readonly onCallerAbort: (() => void) | undefined;
+  readonly watches: readonly CallWatch[] | undefined;
   readonly resolve: (value: T) => void;
   readonly reject: (reason: unknown) => void;
   settled: boolean;
@@ -27,6 +35,8 @@ interface OutcomeListeners {
  * call's record, whose signal aborts when the caller's does; rejects at once when the call
  * aborts (the stages inside stop their work and settle in the background); and reports the
  * outcome once, as the `success` or `failure` event and cockatiel's `onSuccess` / `onFailure`.
+ * Its watchers ({@link CallOwner.watch}) see each call from its start to its end: for a call
+ * whose record holds on after it resolved (a stream), to the end of that.
  */
 export class CallOwner {
   private readonly outcomes = new EventEmitter<OutcomeListeners>();
@@ -35,7 +45,14 @@ export class CallOwner {
   /** cockatiel's failure event: fires once per call that fails for good. */
   readonly onFailure: Event<IFailureEvent> = (listener) => this.listen('failure', listener);
 
+  private readonly watchers = new CallWatchers();
+
   constructor(private readonly reporter: Reporter) {}
+
+  /** Adds a watcher of every call from now on; returns a function that removes it. */
+  watch(watcher: CallWatcher): () => void {
+    return this.watchers.add(watcher);
+  }
 
   /**
    * Runs `run` with a new call record, linked to the caller's `signal`. `run` passes the
@@ -50,9 +67,14 @@ export class CallOwner {
     const startedAt = Date.now();
     const record = new CallRecord(tokens);
     record.maxWaitMs = limitOf(maxWaitMs);
+    const watches: CallWatch[] | undefined = this.watchers.empty ? undefined : [];
     if (signal?.aborted) {
       record.abort(signal.reason);
       this.failed(record, startedAt, signal.reason);
+      if (watches !== undefined) {
+        this.watchers.start(() => undefined, watches);
+        this.ended(watches, record, signal.reason);
+      }
       return Promise.reject(signal.reason);
     }
     return new Promise<T>((resolve, reject) => {
@@ -64,6 +86,7 @@ export class CallOwner {
         startedAt,
         signal,
         onCallerAbort,
+        watches,
         resolve,
         reject,
         settled: false,
@@ -71,7 +94,8 @@ export class CallOwner {
       record.onAbort(() => this.settle(owned, true, record.reason));
       let running: PromiseLike<T>;
       try {
-        running = run(record);
+        running =
+          watches === undefined ? run(record) : this.watchers.start(() => run(record), watches);
       } catch (error) {
         running = Promise.reject(error);
       }
@@ -86,15 +110,43 @@ export class CallOwner {
   private settle<T>(owned: Owned<T>, failed: boolean, result: unknown): void {
     if (owned.settled) return;
     owned.settled = true;
-    const { record, startedAt, signal, onCallerAbort } = owned;
+    const { record, startedAt, signal, onCallerAbort, watches } = owned;
     if (onCallerAbort) signal?.removeEventListener('abort', onCallerAbort);
     if (failed) {
       this.failed(record, startedAt, result);
+      if (watches !== undefined) this.ended(watches, record, result);
       owned.reject(result);
     } else {
       this.succeeded(record, startedAt);
+      if (watches !== undefined) this.lived(watches, record);
       owned.resolve(result as T);
     }
+  }
+
+  /** Tells the watches of a call that succeeded of its end: now, or when its record lets go. */
+  private lived(watches: readonly CallWatch[], record: CallRecord): void {
+    const hold = record.holdUntil;
+    const end = (outcome: CallOutcome): void => CallWatchers.end(watches, outcome);
+    if (hold === undefined) {
+      end({ attempts: record.attempt });
+      return;
+    }
+    hold.then(
+      (after) => {
+        const failed = typeof after === 'object' && after !== null && 'error' in after;
+        end(
+          failed
+            ? { attempts: record.attempt, reason: record.reasonOf(after.error) }
+            : { attempts: record.attempt },
+        );
+      },
+      (error: unknown) => end({ attempts: record.attempt, reason: record.reasonOf(error) }),
+    );
+  }
+
+  /** Tells the watches of a call that failed with `error` of its end. */
+  private ended(watches: readonly CallWatch[], record: CallRecord, error: unknown): void {
+    CallWatchers.end(watches, { attempts: record.attempt, reason: reasonFor(record, error) });
   }
 
   private listen<K extends keyof OutcomeListeners>(
@@ -125,10 +177,7 @@ export class CallOwner {
     const { reporter, outcomes } = this;
     if (!reporter.events.listenerCount('failure') && !outcomes.listenerCount('failure')) return;
     const durationMs = Date.now() - startedAt;
-    // Once the call aborted, an abort with any reason of the caller's classifies as `aborted`.
-    const reason = record.aborted
-      ? classifyError(error, { signal: record.signal })
-      : record.reasonOf(error);
+    const reason = reasonFor(record, error);
     reporter.report('failure', () => ({
       attempts: record.attempt,
       durationMs,
@@ -141,6 +190,12 @@ export class CallOwner {
       reason: { error },
     });
   }
+}
+
+/** Why a call failed with `error`. */
+function reasonFor(record: CallRecord, error: unknown): ErrorClassification {
+  // Once the call aborted, an abort with any reason of the caller's classifies as `aborted`.
+  return record.aborted ? classifyError(error, { signal: record.signal }) : record.reasonOf(error);
 }
 
 /** The `route` field of a fallback call's outcome events; nothing for other calls. */

@@ -5,6 +5,7 @@ import type { PolicyEvents } from '../events.js';
 import { limitOf } from '../validate.js';
 import { CallOwner } from './CallOwner.js';
 import type { CallRecord, LlmCallContext } from './callRecord.js';
+import type { CallWatcher } from './callWatchers.js';
 import { type ExecuteOptions, executeOptions } from './executeArgs.js';
 import { checkFallbackOptions } from './fallbackOptions.js';
 import type { CircuitStateName } from './llmCircuitBreaker.js';
@@ -37,7 +38,9 @@ export interface FallbackRoute<I = unknown> {
   policy?: FallbackRoutePolicy;
   /**
    * The longest wait before an attempt on this route, in ms: a longer backoff, server hint
-   * (`retry-after`), gate closure or open breaker moves on to the next route at once. Default
+   * (`retry-after`), open breaker or rate-limit gate hold (closed after a 429, the learned pace,
+   * a `requestsPerMinute` / `tokensPerMinute` budget, the calls ahead) moves on to the next route
+   * at once, without a request. Default
    * {@link FALLBACK_MAX_WAIT_MS} (0: the next route answers now rather than this one later) for
    * every route but the last, which has nowhere to move on to and waits as its policy says.
    */
@@ -72,7 +75,9 @@ export interface FallbackResult<R = unknown> {
 
 /**
  * The default `maxWaitMs` of every route but the last: 0, so a route that would wait before its
- * next attempt (a backoff, a `retry-after`, the closed gate, the open breaker) moves on at once.
+ * next attempt (a backoff, a `retry-after`, a hold of the rate-limit gate, the open breaker) moves
+ * on at once: in a storm, waits that each look short add up and keep calls from the next route
+ * (docs/fallback.md gives the figures).
  */
 export const FALLBACK_MAX_WAIT_MS = 0;
 
@@ -97,7 +102,7 @@ export function defaultFallbackOn(reason: ErrorClassification): boolean {
  * resolves with the first answer and its route's name. It moves on, by default, from a route
  * whose breaker is open (at once, without a request, until its next trial call), that failed for
  * good with a retryable kind (its own retries spent), with `quota`, `auth`, `permission`,
- * `not_found` or `context_length`, or whose next wait (backoff, server hint, gate closure, open
+ * `not_found` or `context_length`, or whose next wait (backoff, server hint, gate hold, open
  * breaker) is longer than the route's `maxWaitMs`. It never moves on when the caller aborts, nor
  * on `bad_request` or `content_filter` unless `fallbackOn` says so. When every route failed, it
  * rejects with the last route's error. A stream policy's route falls back before the first
@@ -125,6 +130,14 @@ export class LlmFallbackPolicy<I = unknown, R = unknown> {
     this.routes = [...options.routes];
     this.fallbackOn = options.fallbackOn ?? defaultFallbackOn;
     this.totalMs = limitOf(options.timeout?.totalMs);
+  }
+
+  /**
+   * Watches every call from now on, from its start to its end ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
   }
 
   /**

@@ -1,10 +1,12 @@
 import type { CircuitBreakerPolicy, IDefaultPolicyContext, IPolicy } from 'cockatiel';
 import type { PolicyEvents } from '../events.js';
+import { type FetchFunction, gateFetch } from '../rateLimit/gateFetch.js';
 import { refuseStreams } from '../stream/refuseStreams.js';
 import { limitOf } from '../validate.js';
 import { buildPipeline } from './buildPipeline.js';
 import { CallOwner } from './CallOwner.js';
 import { type CallRecord, callRecordOf, type LlmCallContext } from './callRecord.js';
+import type { CallWatcher } from './callWatchers.js';
 import { type ExecuteOptions, executeArgs } from './executeArgs.js';
 import type { CircuitStateName, LlmCircuitBreakerPolicy } from './llmCircuitBreaker.js';
 import { type PolicyOptions, validatePolicyOptions } from './options.js';
@@ -47,6 +49,14 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
   readonly onSuccess: CallOwner['onSuccess'];
   /** cockatiel's failure event: fires once per call that fails for good. */
   readonly onFailure: CallOwner['onFailure'];
+  /**
+   * A `fetch` to give the SDK's client (`new OpenAI({ fetch: policy.fetch, maxRetries: 0 })`): it
+   * sends every request unchanged and reads each reply's rate-limit headers (OpenAI, Azure, Groq,
+   * Anthropic) into the policy's gate, which then holds callers before the server's budget runs
+   * out instead of after a 429. Never reads a response body. A policy without a gate
+   * (`rateLimit: false`) forwards to `globalThis.fetch` and reads nothing.
+   */
+  readonly fetch: FetchFunction;
   private readonly pipeline: IPolicy<IDefaultPolicyContext>;
   private readonly breaker: LlmCircuitBreakerPolicy | undefined;
   private readonly owner: CallOwner;
@@ -56,7 +66,7 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     validatePolicyOptions(options);
     const reporter = new Reporter({ name: options.name ?? 'policy' });
     const attemptMs = options.timeout ? limitOf(options.timeout.attemptMs) : undefined;
-    const { policy, breaker } = buildPipeline(
+    const { policy, breaker, gate } = buildPipeline(
       options,
       reporter,
       attemptMs === undefined ? undefined : { attemptMs },
@@ -66,9 +76,18 @@ export class LlmPolicy implements IPolicy<LlmCallContext> {
     this.pipeline = policy;
     this.breaker = breaker;
     this.circuitBreaker = breaker?.policy;
+    this.fetch = gate?.fetch ?? gateFetch(undefined);
     this.owner = new CallOwner(reporter);
     this.onSuccess = this.owner.onSuccess;
     this.onFailure = this.owner.onFailure;
+  }
+
+  /**
+   * Watches every call from now on, from its start to its end ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
   }
 
   /** The circuit breaker's state; `'closed'` when the policy has no breaker. */

@@ -8,6 +8,7 @@ import type {
 import type { PolicyEvents } from '../events.js';
 import { CallOwner } from './CallOwner.js';
 import { type CallRecord, callRecordOf } from './callRecord.js';
+import type { CallWatcher } from './callWatchers.js';
 import { Reporter, type ReportingOptions } from './reporter.js';
 
 /** The function a stage runs: the stages inside it, then the request. */
@@ -47,6 +48,14 @@ export abstract class PipelineStage<C extends IDefaultPolicyContext = IDefaultPo
   /** The stage's typed event emitter: `stage.events.on('retry', (e) => ...)`. */
   get events(): PolicyEvents {
     return this.reporter.events;
+  }
+
+  /**
+   * Watches every call this stage owns from now on (not those of a policy it is part of), from its start to its end ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
   }
 
   /** Runs `fn` through the stage, within the call `signal` belongs to (or a new one). */

@@ -6,7 +6,7 @@ import { type LlmCircuitBreakerPolicy, llmCircuitBreaker } from './llmCircuitBre
 import { llmRetry } from './llmRetry.js';
 import { llmTimeout } from './llmTimeout.js';
 import type { PolicyOptions } from './options.js';
-import { rateLimitGate } from './rateLimitGate.js';
+import { type RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
 import type { Reporter } from './reporter.js';
 
 /** A policy's stages joined by cockatiel's `wrap()`, and its breaker. */
@@ -15,12 +15,14 @@ export interface Pipeline {
   readonly policy: IPolicy<IDefaultPolicyContext>;
   /** The circuit-breaker stage, if the options name one. */
   readonly breaker: LlmCircuitBreakerPolicy | undefined;
+  /** The rate-limit stage, if the options name one. */
+  readonly gate: RateLimitGatePolicy | undefined;
 }
 
 /**
  * The stages `options` name (checked already), built with the public factories and joined with
  * cockatiel's `wrap()`, outermost first: bulkhead, total timeout, retry, hedging, rate-limit
- * gate, circuit breaker, attempt timeout. Every stage reports to `reporter`'s emitter under its
+ * gate, circuit breaker, attempt timeout; the retry budget is the retry stage's. Every stage reports to `reporter`'s emitter under its
  * name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
  */
 export function buildPipeline(
@@ -29,7 +31,7 @@ export function buildPipeline(
   attempt: { attemptMs: number } | { firstTokenMs: number } | undefined,
 ): Pipeline {
   const reporting = { name: reporter.name, events: reporter.events };
-  const { retry, timeout, circuitBreaker, bulkhead, rateLimit } = options;
+  const { retry, retryBudget, timeout, circuitBreaker, bulkhead, rateLimit } = options;
   const stages: IPolicy<IDefaultPolicyContext>[] = [];
   const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
   const breaker = circuitBreaker
@@ -37,10 +39,11 @@ export function buildPipeline(
     : undefined;
   if (bulkhead) stages.push(llmBulkhead({ ...bulkhead, ...reporting }));
   if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
-  if (retry) stages.push(llmRetry({ ...retry, ...reporting }));
+  if (retry) stages.push(llmRetry({ ...retry, budget: retryBudget ?? false, ...reporting }));
   if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
-  if (rateLimit) stages.push(rateLimitGate({ ...rateLimit, ...reporting }));
+  const gate = rateLimit ? rateLimitGate({ ...rateLimit, ...reporting }) : undefined;
+  if (gate) stages.push(gate);
   if (breaker) stages.push(breaker);
   if (attempt) stages.push(llmTimeout({ ...attempt, ...reporting }));
-  return { policy: stages.length === 0 ? noop : wrap(...stages), breaker };
+  return { policy: stages.length === 0 ? noop : wrap(...stages), breaker, gate };
 }

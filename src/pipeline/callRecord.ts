@@ -65,14 +65,15 @@ export class CallRecord {
   deadline: number | undefined = undefined;
   /**
    * Once the call has succeeded, it keeps its bulkhead slot and its total timeout until this
-   * settles: a stream, which lives on after `execute` resolved.
+   * settles: a stream, which lives on after `execute` resolved. It resolves with `{ error }` when
+   * the stream failed, with `undefined` when it ended otherwise.
    */
   holdUntil: PromiseLike<unknown> | undefined = undefined;
   /** Who holds the next attempt back after the last failed one, if anybody. */
   hold: Hold | undefined = undefined;
   /**
    * The longest wait before an attempt the call accepts (`execute(fn, { maxWaitMs })`): a longer
-   * backoff, server hint, gate closure or open breaker fails the call at once instead.
+   * backoff, server hint, rate-limit gate hold or open breaker fails the call at once instead.
    */
   maxWaitMs: number | undefined = undefined;
   /** The route that answered, for a fallback policy's `success` and `failure` events. */

@@ -8,9 +8,10 @@ export interface ExecuteOptions {
   /** The call's token cost, for the rate-limit gate's `tokensPerMinute` budget. */
   tokens?: number;
   /**
-   * The longest wait before an attempt this call accepts, in ms: a longer backoff, server hint,
-   * gate closure or open breaker fails the call at once with the last error (the `giveUp` event's
-   * `why` is `'wait_too_long'`). A fallback policy gives each route's call its `maxWaitMs`.
+   * The longest wait before an attempt this call accepts, in ms: a longer backoff, server hint or
+   * open breaker fails the call at once with the last error, a longer hold of the rate-limit gate
+   * with a `RateLimitHoldError`, without a request (the `giveUp` event's `why` is
+   * `'wait_too_long'`). A fallback policy gives each route's call its `maxWaitMs`.
    * Default: no limit.
    */
   maxWaitMs?: number;

@@ -5,6 +5,7 @@ export {
   type Hold,
   type LlmCallContext,
 } from './callRecord.js';
+export type { CallOutcome, CallWatch, CallWatcher } from './callWatchers.js';
 export type { ExecuteOptions } from './executeArgs.js';
 export { hedge, type LlmHedgeOptions, LlmHedgePolicy } from './hedge.js';
 export {
@@ -36,11 +37,17 @@ export {
   type HedgeOptions,
   MAX_TIMER_MS,
   type PolicyOptions,
+  type RetryBudgetOptions,
   type RetryOptions,
   type SamplingBreakerOptions,
   type TimeoutOptions,
   validatePolicyOptions,
 } from './options.js';
 export { PipelineStage, type StageFn } from './PipelineStage.js';
+export {
+  RETRY_BUDGET_DEFAULTS,
+  RetryBudget,
+  type RetryBudgetStore,
+} from './RetryBudget.js';
 export { type RateLimitGateOptions, RateLimitGatePolicy, rateLimitGate } from './rateLimitGate.js';
 export { Reporter, type ReportingOptions } from './reporter.js';

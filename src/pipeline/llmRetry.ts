@@ -6,8 +6,9 @@ import {
 import type { GiveUpWhy } from '../events.js';
 import { sleep } from '../signals.js';
 import type { CallRecord, LlmCallContext } from './callRecord.js';
-import { checkRetryOptions, type RetryOptions } from './options.js';
+import { checkRetryOptions, type RetryBudgetOptions, type RetryOptions } from './options.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
+import { isRetryBudgetStore, RetryBudget, type RetryBudgetStore } from './RetryBudget.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
 
 /** The state of cockatiel's decorrelated-jitter generator between two delays of one call. */
@@ -21,8 +22,43 @@ export const RETRY_DEFAULTS: Readonly<RetryOptions> = Object.freeze({
   maxRetryAfterMs: 60_000,
 });
 
-/** Options of {@link llmRetry}: {@link RetryOptions}, each defaulting to {@link RETRY_DEFAULTS}. */
-export type LlmRetryOptions = Partial<RetryOptions> & ReportingOptions;
+/**
+ * Options of {@link llmRetry}: {@link RetryOptions}, each defaulting to {@link RETRY_DEFAULTS},
+ * and the retry budget.
+ */
+export type LlmRetryOptions = Partial<RetryOptions> &
+  ReportingOptions & {
+    /**
+     * Bounds the retries to a share of the calls (`createPolicy`'s `retryBudget`): options, each
+     * defaulting to `RETRY_BUDGET_DEFAULTS` (`{}` for all of them), or a {@link RetryBudgetStore}
+     * (a {@link RetryBudget}) shared with other retry stages. Default: no budget.
+     */
+    budget?: Partial<RetryBudgetOptions> | RetryBudgetStore | false;
+  };
+
+/** Deposits a call in `budget` at `now`; a store that throws loses the deposit, not the call. */
+function deposit(budget: RetryBudgetStore, now: number): void {
+  try {
+    budget.deposit(now);
+  } catch {
+    // The budget is a safeguard: a broken store must not fail the call.
+  }
+}
+
+/** Whether `budget` grants a retry at `now`: a store's throw or rejection grants it. */
+function withdraw(budget: RetryBudgetStore, now: number): boolean | Promise<boolean> {
+  let answer: boolean | PromiseLike<boolean>;
+  try {
+    answer = budget.tryWithdraw(now);
+  } catch {
+    return true;
+  }
+  if (typeof answer === 'boolean') return answer;
+  return Promise.resolve(answer).then(
+    (value) => value !== false,
+    () => true,
+  );
+}
 
 /**
  * The retry stage ({@link llmRetry}): retries a failed attempt (or hedge round) up to
@@ -37,18 +73,29 @@ export type LlmRetryOptions = Partial<RetryOptions> & ReportingOptions;
  * rate-limit gate inside, it does not sleep: the gate holds the retry with every other caller.
  * An attempt an open circuit breaker inside refused is retried when the breaker half-opens (a
  * retry too). A retry whose wait would end after the call's total deadline, or is longer than the
- * call's `maxWaitMs` (`execute(fn, { maxWaitMs })`), is not started.
+ * call's `maxWaitMs` (`execute(fn, { maxWaitMs })`), is not started. With a `budget`, each call
+ * is deposited in it and a retry it has no room for is not made; retries held by the gate after
+ * a 429, or by an open breaker, send no extra request while held and do not spend it.
  * Emits `attempt` after each attempt, `retry` (its `delayMs` is the wait before the next attempt,
  * whoever holds it) and `giveUp`.
  */
 export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
+  /** The retry budget, if the stage has one. */
+  readonly budget: RetryBudgetStore | undefined;
   private readonly options: RetryOptions;
   private readonly jitter: IExponentialBackoffOptions<JitterState>;
 
   constructor(options: LlmRetryOptions = {}) {
     super(checkReporting('retry', options));
-    const o = checkRetryOptions({ ...RETRY_DEFAULTS, ...withoutReporting(options) });
+    const { budget, ...retry } = withoutReporting(options);
+    const o = checkRetryOptions({ ...RETRY_DEFAULTS, ...retry });
     this.options = o;
+    this.budget =
+      budget === undefined || budget === false
+        ? undefined
+        : isRetryBudgetStore(budget)
+          ? budget
+          : new RetryBudget(budget, 'retry.budget');
     this.jitter = {
       generator: decorrelatedJitterGenerator,
       exponent: 2,
@@ -58,6 +105,8 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
   }
 
   protected async run<T>(fn: StageFn<T, LlmCallContext>, call: CallRecord): Promise<T> {
+    const { budget } = this;
+    if (budget !== undefined) deposit(budget, Date.now());
     let jitter: JitterState | undefined;
     for (let round = 1; ; round++) {
       // One attempt a round, or several with the hedging stage inside: `call.attempt` numbers them.
@@ -80,6 +129,8 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
         // The wait before the next attempt: the backoff sleep, or a hold of the gate or breaker.
         let waitMs = 0;
         let sleeps = false;
+        // Whether the retry spends the budget: not when a gate or breaker holds it.
+        let spends = false;
         if (hold?.by === 'breaker' && error instanceof BrokenCircuitError) {
           waitMs = Math.max(0, hold.until - now);
           sleeps = true;
@@ -98,12 +149,18 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
           const spent = reason.kind === 'timeout' ? now - startedAt : 0;
           waitMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
           sleeps = true;
+          spends = true;
         }
         if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
           why = 'deadline';
         }
         if (why === undefined && call.maxWaitMs !== undefined && waitMs > call.maxWaitMs) {
           why = 'wait_too_long';
+        }
+        if (why === undefined && spends && budget !== undefined) {
+          const answer = withdraw(budget, now);
+          if (answer !== true && (answer === false || !(await answer))) why = 'retry_budget';
+          if (call.aborted) throw call.reason;
         }
         if (why !== undefined) {
           this.reporter.report('giveUp', () => ({ attempts: attempt, reason, why }));

@@ -3,8 +3,10 @@ import { type RateLimitOptions, validateRateLimitOptions } from '../rateLimit/ra
 import {
   aFunction,
   aString,
+  atLeastZero,
   checkObject,
   checkOrder,
+  checkValue,
   count,
   countOrInfinity,
   isPlainObject,
@@ -14,6 +16,7 @@ import {
   type Schema,
 } from '../validate.js';
 import { breakerKind } from './breakerKind.js';
+import type { RetryBudgetStore } from './RetryBudget.js';
 
 export { MAX_TIMER_MS } from '../validate.js';
 
@@ -32,6 +35,19 @@ export interface RetryOptions {
    * attempt the policy could retry; return `true` to retry it.
    */
   shouldRetry?: (classification: ErrorClassification, error: unknown) => boolean;
+}
+
+/**
+ * A retry budget's options (`createPolicy({ retryBudget })`, `llmRetry({ budget })`): retries
+ * allowed within any `windowMs` are `percent` % of the calls in it plus `minPerSec` a second.
+ */
+export interface RetryBudgetOptions {
+  /** Retries allowed as a share of the calls in the window, in percent (20 is one in five). */
+  percent: number;
+  /** Retries allowed a second whatever the traffic, so quiet traffic still retries. */
+  minPerSec: number;
+  /** The window calls and retries are counted over, in ms. */
+  windowMs: number;
 }
 
 /** The timeout stages' options (`createPolicy({ timeout })`); either may be left out or Infinity. */
@@ -101,6 +117,12 @@ export interface PolicyOptions {
   name?: string;
   /** Retries failed attempts that are worth retrying. Default: no retry stage. */
   retry?: RetryOptions | false;
+  /**
+   * Bounds the retries of the retry stage to a share of the calls: options (each defaulting to
+   * `RETRY_BUDGET_DEFAULTS`, `{}` for all of them) or a {@link RetryBudgetStore} shared with other
+   * policies. Unused without `retry`. Default: no budget.
+   */
+  retryBudget?: Partial<RetryBudgetOptions> | RetryBudgetStore | false;
   /** Limits each attempt and the whole call. Default: no timeout stage. */
   timeout?: TimeoutOptions | false;
   /** Stops calling a failing service for a while. Default: no circuit breaker. */
@@ -126,6 +148,11 @@ const RETRY: Schema = {
   maxRetryAfterMs: { check: millisOrInfinity(0) },
   shouldRetry: { check: aFunction, optional: true },
 };
+const RETRY_BUDGET: Schema = {
+  percent: { check: atLeastZero, optional: true },
+  minPerSec: { check: atLeastZero, optional: true },
+  windowMs: { check: millis(1), optional: true },
+};
 const TIMEOUT: Schema = {
   attemptMs: { check: millisOrInfinity(1), optional: true },
   totalMs: { check: millisOrInfinity(1), optional: true },
@@ -149,7 +176,15 @@ const HEDGE: Schema = {
   delayMs: { check: millis(0) },
   maxHedges: { check: count(1), optional: true },
 };
-const STAGES = ['retry', 'timeout', 'circuitBreaker', 'bulkhead', 'hedge', 'rateLimit'] as const;
+const STAGES = [
+  'retry',
+  'retryBudget',
+  'timeout',
+  'circuitBreaker',
+  'bulkhead',
+  'hedge',
+  'rateLimit',
+] as const;
 const TOP_LEVEL: Schema = {
   name: { check: aString, optional: true },
   ...Object.fromEntries(STAGES.map((stage) => [stage, { check: () => undefined, optional: true }])),
@@ -169,6 +204,26 @@ export function checkRetryOptions(value: unknown): RetryOptions {
   const r = checkStage('retry', value, RETRY) as unknown as RetryOptions;
   checkOrder('retry.initialDelayMs', r.initialDelayMs, 'retry.maxDelayMs', r.maxDelayMs, 'high');
   return r;
+}
+
+/**
+ * Checks a retry budget given at `path` (default `retryBudget`): a {@link RetryBudgetStore} (an
+ * object with `tryWithdraw` and `deposit` functions) or options, each a finite number >= 0
+ * (`windowMs` > 0, up to a timer's longest). A TypeError names a bad one and its value.
+ */
+export function checkRetryBudget(
+  value: unknown,
+  path = 'retryBudget',
+): Partial<RetryBudgetOptions> | RetryBudgetStore {
+  if (isPlainObject(value) && typeof value.tryWithdraw === 'function') {
+    checkValue(`${path}.deposit`, value.deposit, aFunction);
+    return value as unknown as RetryBudgetStore;
+  }
+  return checkObject(value, RETRY_BUDGET, {
+    path,
+    expected: 'an object, a RetryBudgetStore or false',
+    noun: 'a retry budget option',
+  }) as Partial<RetryBudgetOptions>;
 }
 
 /** Checks the timeout stages' options (a TypeError names a bad one) and returns them. */
@@ -233,8 +288,9 @@ export function validatePolicyOptions(options: unknown): PolicyOptions {
     field: (key) => key,
   });
   const given = (stage: unknown): boolean => stage !== undefined && stage !== false;
-  const { retry, timeout, circuitBreaker, bulkhead, hedge, rateLimit } = o;
+  const { retry, retryBudget, timeout, circuitBreaker, bulkhead, hedge, rateLimit } = o;
   if (given(retry)) checkRetryOptions(retry);
+  if (given(retryBudget)) checkRetryBudget(retryBudget);
   if (given(timeout)) checkTimeoutOptions(timeout);
   if (given(circuitBreaker)) checkBreakerOptions(circuitBreaker);
   if (given(bulkhead)) checkBulkheadOptions(bulkhead);

@@ -1,6 +1,9 @@
 import type { PolicyEventMap } from '../events.js';
+import { type FetchFunction, gateFetch } from '../rateLimit/gateFetch.js';
 import { RateLimitGate } from '../rateLimit/RateLimitGate.js';
+import { RateLimitHoldError } from '../rateLimit/RateLimitHoldError.js';
 import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
+import { usageTokensOf } from '../rateLimit/usageTokens.js';
 import type { CallRecord } from './callRecord.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
 import { checkReporting, type ReportingOptions, withoutReporting } from './reporter.js';
@@ -12,17 +15,23 @@ export type RateLimitGateOptions = RateLimitOptions & ReportingOptions;
  * The rate-limit stage ({@link rateLimitGate}), inside the retry stage: every attempt, first or
  * retry, waits at the stage's shared {@link RateLimitGate} (with the call's declared `tokens`),
  * then reports its outcome: a 429 (`rate_limit`) closes the gate, and holds the call's next
- * attempt until it reopens; any other answer counts as not rate-limited. An attempt that never
- * got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
- * honours the call's signal (the caller's abort and the total timeout) and is neither a retry
- * nor a breaker failure. A call whose `maxWaitMs` is shorter than the gate's closure fails at once
- * with the 429 that closed it. Emits `gateWait`, `rateLimited` and `paced`.
+ * attempt until it reopens; any other answer counts as not rate-limited, and a reply's `usage`
+ * (see `usageTokensOf`) corrects `tokensPerMinute` by what the call really used. An attempt that
+ * never got an answer (`aborted`: the caller's abort, an open circuit) reports nothing. The wait
+ * honours the call's signal (the caller's abort and the total timeout) and is neither a retry nor
+ * a breaker failure. A call that would be held longer than its `maxWaitMs` (the gate closed
+ * by a 429, the learned pace, a budget, the callers ahead of it) fails at once, without a request,
+ * with a {@link RateLimitHoldError}, and holds its next attempt for as long: the retry stage gives
+ * up on it (`wait_too_long`). Emits `gateWait`, `rateLimited` and `paced`.
  */
 export class RateLimitGatePolicy extends PipelineStage {
   /** The gate every call through this stage shares. */
   readonly gate: RateLimitGate;
-  /** The last 429, given again to a call that will not wait as long as the gate stays closed. */
-  private closedBy: unknown = undefined;
+  /**
+   * A `fetch` for the SDK's client that tells the gate each request's estimated cost and each
+   * reply's rate-limit headers, so that it holds callers before a 429 (see `gateFetch`).
+   */
+  readonly fetch: FetchFunction;
 
   constructor(options: RateLimitGateOptions = {}) {
     super(checkReporting('rateLimit', options));
@@ -31,19 +40,18 @@ export class RateLimitGatePolicy extends PipelineStage {
       const { type, ...payload } = event;
       reporter.report(type, () => payload as PolicyEventMap[typeof type]);
     });
+    this.fetch = gateFetch(this.gate, options.countTokens);
   }
 
   protected async run<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
-    const { gate, closedBy } = this;
-    const { maxWaitMs } = call;
-    if (maxWaitMs !== undefined && closedBy !== undefined) {
-      if (gate.reopensAt - Date.now() > maxWaitMs) {
-        call.holdNext('gate', gate.reopensAt);
-        throw closedBy;
-      }
-    }
+    const { gate } = this;
     const heldFrom = Date.now();
-    await gate.acquire(call.signal, call.tokens);
+    try {
+      await gate.acquire(call.signal, call.tokens, call.maxWaitMs);
+    } catch (error) {
+      if (error instanceof RateLimitHoldError) call.holdNext('gate', Date.now() + error.waitMs);
+      throw error;
+    }
     const { attempt } = call;
     this.reporter.report('gateWait', () => ({ attempt, waitMs: Date.now() - heldFrom }));
     let value: T;
@@ -52,13 +60,14 @@ export class RateLimitGatePolicy extends PipelineStage {
     } catch (error) {
       const reason = call.reasonOf(error);
       if (reason.kind === 'rate_limit') {
-        this.closedBy = error;
         gate.onRateLimited(reason);
         call.holdNext('gate', gate.reopensAt);
       } else if (reason.kind !== 'aborted') gate.onSuccess();
       throw error;
     }
     gate.onSuccess();
+    const used = usageTokensOf(value);
+    if (used !== undefined) gate.onUsage(used, call.tokens);
     return value;
   }
 }

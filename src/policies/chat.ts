@@ -5,7 +5,8 @@ import { processWide } from './processWide.js';
 
 /**
  * The chat preset's options (docs/policies.md gives the reason for each): 4 retries with
- * decorrelated jitter from 1 s capped at 60 s, server hints up to 60 s honoured; 3 min per attempt
+ * decorrelated jitter from 1 s capped at 60 s, server hints up to 60 s honoured, within a retry
+ * budget of 20% of the calls plus 10 retries a second over 10 s; 3 min per attempt
  * (reasoning models answer in minutes) and 10 min in all; a breaker that opens after 5
  * consecutive failures for 1 s, doubling up to 60 s while the outage lasts; 100 calls at once with
  * 1,000 waiting; the rate-limit gate on.
@@ -18,6 +19,7 @@ export const CHAT_POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze({
     maxDelayMs: 60_000,
     maxRetryAfterMs: 60_000,
   }),
+  retryBudget: Object.freeze({ percent: 20, minPerSec: 10, windowMs: 10_000 }),
   timeout: Object.freeze({ attemptMs: 180_000, totalMs: 600_000 }),
   circuitBreaker: Object.freeze({
     consecutiveFailures: 5,

@@ -6,7 +6,8 @@ import { processWide } from './processWide.js';
 /**
  * The embeddings preset's options (docs/policies.md gives the reason for each): embedding calls
  * are short and many, so 5 retries with decorrelated jitter from 1 s capped at 60 s, server hints
- * up to 60 s honoured; 30 s per attempt and 2 min in all; a breaker that opens when more than half
+ * up to 60 s honoured, within a retry budget of 20% of the calls plus 10 retries a second over
+ * 10 s; 30 s per attempt and 2 min in all; a breaker that opens when more than half
  * of at least 20 calls in 30 s fail, for 1 s, doubling up to 60 s; 100 calls at once with 10,000
  * waiting; the rate-limit gate on.
  */
@@ -18,6 +19,7 @@ export const EMBEDDINGS_POLICY_DEFAULTS: Readonly<PolicyOptions> = Object.freeze
     maxDelayMs: 60_000,
     maxRetryAfterMs: 60_000,
   }),
+  retryBudget: Object.freeze({ percent: 20, minPerSec: 10, windowMs: 10_000 }),
   timeout: Object.freeze({ attemptMs: 30_000, totalMs: 120_000 }),
   circuitBreaker: Object.freeze({
     failureRatio: 0.5,

@@ -1,5 +1,6 @@
 import { BREAKER_KIND_FIELDS, breakerKind } from '../pipeline/breakerKind.js';
 import type { PolicyOptions } from '../pipeline/options.js';
+import { isRetryBudgetStore } from '../pipeline/RetryBudget.js';
 import { isPlainObject, refuse } from '../validate.js';
 
 /**
@@ -20,6 +21,16 @@ export type PolicyOverrides<O extends object = PolicyOptions> = {
   [K in keyof O]?: PartialStage<Exclude<O[K], undefined>>;
 };
 
+/**
+ * Whether `value` is a stage's options, whose fields merge: an object literal, not a retry
+ * budget's store (an instance or a literal with `tryWithdraw`).
+ */
+function isOptions(value: unknown): value is Record<string, unknown> {
+  if (!isPlainObject(value) || isRetryBudgetStore(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function mergeStage(
   key: string,
   base: Record<string, unknown>,
@@ -37,7 +48,7 @@ function mergeStage(
 /**
  * Merges `overrides` onto a preset's `defaults`, stage by stage: a stage given as an object keeps
  * the preset's other fields of that stage, `false` turns the stage off, and any other option
- * replaces the preset's. Naming a circuit breaker of the other kind (`consecutiveFailures`, or
+ * (a class instance too, and a retry budget's store) replaces the preset's. Naming a circuit breaker of the other kind (`consecutiveFailures`, or
  * `failureRatio` / `minimumCalls` / `samplingMs`) drops the preset's breaker kind; naming fields
  * of both kinds throws the TypeError `createPolicy` throws for them. The rest is not validated
  * here; `createPolicy` does that (so unknown or bad overrides throw there).
@@ -51,8 +62,7 @@ export function mergePolicyOptions<O extends object>(
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     const base = merged[key];
-    merged[key] =
-      isPlainObject(value) && isPlainObject(base) ? mergeStage(key, base, value) : value;
+    merged[key] = isOptions(value) && isOptions(base) ? mergeStage(key, base, value) : value;
   }
   return merged as O;
 }

@@ -8,9 +8,9 @@ const { name: _chatName, timeout: _chatTimeout, ...chatStages } = CHAT_POLICY_DE
 
 /**
  * The stream preset's options (docs/streaming.md gives the reason for each): the chat preset's
- * retry, circuit breaker, bulkhead and rate-limit gate; 5 min for the first token (reasoning
- * models think for minutes before it, and a retry would pay for that thinking again), 60 s
- * between later chunks, 10 min for the whole call, stream included.
+ * retry, retry budget, circuit breaker, bulkhead and rate-limit gate; 5 min for the first token
+ * (reasoning models think for minutes before it, and a retry would pay for that thinking again),
+ * 60 s between later chunks, 10 min for the whole call, stream included.
  */
 export const STREAM_POLICY_DEFAULTS: Readonly<StreamPolicyOptions> = Object.freeze({
   ...chatStages,

@@ -73,9 +73,12 @@ export class AdaptivePace {
     return this.estimatingFirst;
   }
 
-  /** Milliseconds until the pace lets the next request go (0 while unpaced). */
-  waitMs(now: number): number {
-    return this.bucket === undefined ? 0 : this.bucket.waitMs(1, now);
+  /**
+   * Milliseconds until the pace lets the next request go (0 while unpaced), after `ahead`
+   * requests let go first. Default `ahead`: 0.
+   */
+  waitMs(now: number, ahead = 0): number {
+    return this.bucket === undefined ? 0 : this.bucket.waitMs(1, now, ahead);
   }
 
   /** A request was let through at `now`. */

@@ -6,6 +6,7 @@ import {
   positive,
   type Schema,
 } from '../validate.js';
+import type { CountTokens } from './requestTokens.js';
 
 /**
  * Options of the rate-limit gate (`createPolicy({ rateLimit })`). Every field is optional: `{}`
@@ -33,6 +34,13 @@ export interface RateLimitOptions {
    * or 0 when the call declares none.
    */
   estimateTokens?: (declared: number | undefined) => number;
+  /**
+   * Counts the tokens of a prompt's text, for the estimate `policy.fetch` makes of each request
+   * from its JSON body (the prompt's tokens plus its `max_tokens`): e.g. a real tokenizer,
+   * `(text) => encode(text).length` with `gpt-tokenizer`. Must return a finite number >= 0.
+   * Default: a token per 4 characters.
+   */
+  countTokens?: CountTokens;
   /**
    * Additive increase of the learned pace: requests per second added for each second of
    * successes while callers wait at the gate, once the pace is back where it was last cut from
@@ -67,6 +75,7 @@ export interface ResolvedRateLimitOptions {
   requestsPerMinute: number | undefined;
   tokensPerMinute: number | undefined;
   estimateTokens: ((declared: number | undefined) => number) | undefined;
+  countTokens: CountTokens | undefined;
   increasePerSec: number;
   decreaseFactor: number;
   minRatePerSec: number;
@@ -95,6 +104,7 @@ const CHECKS: Schema = {
   requestsPerMinute: { check: positive, optional: true },
   tokensPerMinute: { check: positive, optional: true },
   estimateTokens: { check: aFunction, optional: true },
+  countTokens: { check: aFunction, optional: true },
   increasePerSec: { check: atLeastZero, optional: true },
   decreaseFactor: { check: fraction, optional: true },
   minRatePerSec: { check: positive, optional: true },
@@ -129,6 +139,7 @@ export function resolveRateLimitOptions(
     requestsPerMinute: o.requestsPerMinute,
     tokensPerMinute: o.tokensPerMinute,
     estimateTokens: o.estimateTokens,
+    countTokens: o.countTokens,
     increasePerSec: o.increasePerSec ?? RATE_LIMIT_DEFAULTS.increasePerSec,
     decreaseFactor: o.decreaseFactor ?? RATE_LIMIT_DEFAULTS.decreaseFactor,
     minRatePerSec: o.minRatePerSec ?? RATE_LIMIT_DEFAULTS.minRatePerSec,

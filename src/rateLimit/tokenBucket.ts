@@ -20,10 +20,13 @@ export class TokenBucket {
     this.updatedAt = now;
   }
 
-  /** Milliseconds until `cost` may be taken (0 when it may be taken now). */
-  waitMs(cost: number, now: number): number {
+  /**
+   * Milliseconds until `cost` may be taken (0 when it may be taken now), after `ahead` tokens
+   * taken first by the callers before it. Default `ahead`: 0.
+   */
+  waitMs(cost: number, now: number, ahead = 0): number {
     this.refill(now);
-    const missing = Math.min(cost, this.capacity) - this.level;
+    const missing = ahead + Math.min(cost, this.capacity) - this.level;
     return missing <= EPSILON ? 0 : (missing * 1000) / this.ratePerSec;
   }
 
@@ -48,6 +51,15 @@ export class TokenBucket {
     this.ratePerSec = ratePerSec;
     this.capacity = capacity;
     this.level = Math.min(this.level, capacity);
+  }
+
+  /**
+   * Takes `cost` more tokens (a debt when it goes below 0) or, for a negative `cost`, gives
+   * tokens back, up to the capacity: the correction of a cost taken on a guess.
+   */
+  adjust(cost: number, now: number): void {
+    this.refill(now);
+    this.level = Math.min(this.capacity, this.level - cost);
   }
 
   /** Adds the tokens earned since the last reading; a clock stepped back earns nothing. */

@@ -4,11 +4,14 @@ import type { PolicyEvents } from '../events.js';
 import { buildPipeline } from '../pipeline/buildPipeline.js';
 import { CallOwner } from '../pipeline/CallOwner.js';
 import type { CallRecord, LlmCallContext } from '../pipeline/callRecord.js';
+import type { CallWatcher } from '../pipeline/callWatchers.js';
 import { type ExecuteOptions, executeArgs } from '../pipeline/executeArgs.js';
 import { attemptContext } from '../pipeline/LlmPolicy.js';
 import type { CircuitStateName, LlmCircuitBreakerPolicy } from '../pipeline/llmCircuitBreaker.js';
 import { validatePolicyOptions } from '../pipeline/options.js';
+import type { RateLimitGatePolicy } from '../pipeline/rateLimitGate.js';
 import { Reporter } from '../pipeline/reporter.js';
+import { type FetchFunction, gateFetch } from '../rateLimit/gateFetch.js';
 import { type GuardedStream, guardStream, type StreamEndReport } from './guardStream.js';
 import { raceSignal } from './raceSignal.js';
 import {
@@ -26,8 +29,11 @@ export type StreamFn<T> = (
 interface StreamCall {
   readonly startedAt: number;
   readonly callerSignal: AbortSignal | undefined;
-  /** Settles the call's `holdUntil`: the bulkhead slot and the total timeout are let go. */
-  readonly end: () => void;
+  /**
+   * Settles the call's `holdUntil` (with `{ error }` when the stream failed): the bulkhead slot
+   * and the total timeout are let go.
+   */
+  readonly end: (failure?: { error: unknown }) => void;
   stream: GuardedStream<unknown> | undefined;
 }
 
@@ -48,7 +54,14 @@ export class LlmStreamPolicy {
   readonly name: string;
   /** The policy's typed event emitter (shared with its stages). */
   readonly events: PolicyEvents;
+  /**
+   * A `fetch` to give the SDK's client, as `LlmPolicy.fetch`: it reads each reply's rate-limit
+   * headers into the policy's gate without touching the stream. Forwards to `globalThis.fetch`
+   * when the policy has no gate.
+   */
+  readonly fetch: FetchFunction;
   private readonly reporter: Reporter;
+  private readonly gate: RateLimitGatePolicy | undefined;
   private readonly pipeline: IPolicy<IDefaultPolicyContext>;
   private readonly breaker: LlmCircuitBreakerPolicy | undefined;
   private readonly owner: CallOwner;
@@ -60,7 +73,7 @@ export class LlmStreamPolicy {
     const { pipeline, firstTokenMs, idleMs, ...chunkTests } = resolveStreamPolicyOptions(options);
     validatePolicyOptions(pipeline);
     this.reporter = new Reporter({ name: pipeline.name ?? 'stream' });
-    const { policy, breaker } = buildPipeline(
+    const { policy, breaker, gate } = buildPipeline(
       pipeline,
       this.reporter,
       firstTokenMs === undefined ? undefined : { firstTokenMs },
@@ -69,6 +82,8 @@ export class LlmStreamPolicy {
     this.events = this.reporter.events;
     this.pipeline = policy;
     this.breaker = breaker;
+    this.gate = gate;
+    this.fetch = gate?.fetch ?? gateFetch(undefined);
     this.owner = new CallOwner(this.reporter);
     this.idleMs = idleMs;
     this.chunkTests = chunkTests;
@@ -82,6 +97,14 @@ export class LlmStreamPolicy {
   /** When the open circuit breaker lets its next trial call through (`Date.now()` scale); 0 without one. */
   get circuitHalfOpenAt(): number {
     return this.breaker?.halfOpenAt ?? 0;
+  }
+
+  /**
+   * Watches every call from now on, from its start to the end of its stream ({@link CallWatcher}); returns a
+   * function that stops watching. `llm-resilience/otel`'s `instrument` uses it for its spans.
+   */
+  watchCalls(watcher: CallWatcher): () => void {
+    return this.owner.watch(watcher);
   }
 
   /** The cockatiel circuit breaker inside (`isolate()`, `toJSON()`, ...), if the policy has one. */
@@ -101,8 +124,8 @@ export class LlmStreamPolicy {
     signalOrOptions?: AbortSignal | ExecuteOptions,
   ): Promise<GuardedStream<T>> {
     const { signal, tokens, maxWaitMs } = executeArgs(fn, signalOrOptions);
-    let end = (): void => {};
-    const ended = new Promise<void>((resolve) => {
+    let end: StreamCall['end'] = () => {};
+    const ended = new Promise<{ error: unknown } | undefined>((resolve) => {
       end = resolve;
     });
     const stream: StreamCall = {
@@ -171,7 +194,7 @@ export class LlmStreamPolicy {
         onEnd: (report: StreamEndReport) => {
           streamEnded = true;
           unlink();
-          stream.end();
+          stream.end(report.outcome === 'failed' ? { error: report.error } : undefined);
           this.streamEnded(report, call, stream, attempt);
         },
       });
@@ -196,7 +219,8 @@ export class LlmStreamPolicy {
     stream: StreamCall,
     attempt: number,
   ): void {
-    const { error } = report;
+    const { error, usage } = report;
+    if (usage !== undefined) this.gate?.gate.onUsage(usage, call.tokens);
     if (error instanceof TimeoutError && error.scope === 'idle') {
       const { timeoutMs } = error;
       this.reporter.report('timeout', () => ({ scope: 'idle', timeoutMs, attempt }));

@@ -1,4 +1,5 @@
 import type { StreamOutcome } from '../events.js';
+import { StreamUsage } from '../rateLimit/usageTokens.js';
 import { checkValue, limitOf, millisOrInfinity } from '../validate.js';
 import { AnswerEndWatch } from './AnswerEndWatch.js';
 import { isFirstOutput } from './isFirstOutput.js';
@@ -18,6 +19,8 @@ export interface StreamEndReport {
   outcome: StreamOutcome;
   /** What stopped a failed stream (the `cause` of the `StreamInterruptedError` thrown). */
   error?: unknown;
+  /** The tokens the stream's usage chunks or events reported, if any (see `StreamUsage`). */
+  usage?: number;
 }
 
 /** Options of {@link guardStream}. */
@@ -83,6 +86,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   /** The error the next read throws, once. */
   #failure: StreamInterruptedError | undefined;
   readonly #answer: AnswerEndWatch;
+  readonly #usage: StreamUsage;
   readonly #source: AsyncIterator<T>;
   readonly #sourceIterable: AsyncIterable<T>;
   readonly #controller: AbortController;
@@ -97,7 +101,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
   constructor(
     sourceIterable: AsyncIterable<T>,
     source: AsyncIterator<T>,
-    opening: { held: T[]; sourceDone: boolean; answer: AnswerEndWatch },
+    opening: { held: T[]; sourceDone: boolean; answer: AnswerEndWatch; usage: StreamUsage },
     settings: GuardSettings,
   ) {
     this.#sourceIterable = sourceIterable;
@@ -105,6 +109,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
     this.#held = opening.held;
     this.#sourceDone = opening.sourceDone;
     this.#answer = opening.answer;
+    this.#usage = opening.usage;
     this.#controller = settings.controller;
     this.#idleMs = settings.idleMs;
     this.#onEnd = settings.onEnd;
@@ -185,6 +190,7 @@ export class GuardedStream<T> implements AsyncIterable<T> {
         throwIfUnfinished(this.#controller.signal, this.#sourceIterable, this.#answer);
       } else {
         this.#answer.see(result.value);
+        this.#usage.see(result.value);
       }
       return result;
     } catch (error) {
@@ -212,6 +218,10 @@ export class GuardedStream<T> implements AsyncIterable<T> {
     };
     if (error !== undefined) {
       report.error = error;
+    }
+    const usage = this.#usage.tokens;
+    if (usage !== undefined) {
+      report.usage = usage;
     }
     this.#onEnd?.(report);
   }
@@ -251,6 +261,7 @@ export async function guardStream<T>(
   const iterator = source[Symbol.asyncIterator]();
   const held: T[] = [];
   const answer = new AnswerEndWatch(isAnswerEnd);
+  const usage = new StreamUsage();
   let sourceDone = false;
   try {
     for (;;) {
@@ -261,6 +272,7 @@ export async function guardStream<T>(
         break;
       }
       answer.see(result.value);
+      usage.see(result.value);
       held.push(result.value);
       if (isFirstToken(result.value)) {
         break;
@@ -273,7 +285,7 @@ export async function guardStream<T>(
   return new GuardedStream(
     source,
     iterator,
-    { held, sourceDone, answer },
+    { held, sourceDone, answer, usage },
     {
       controller,
       startedAt,

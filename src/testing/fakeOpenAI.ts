@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { refuse } from '../validate.js';
+import { FakeRateLimiter, type FakeRateLimitOptions } from './fakeRateLimits.js';
 import { newId } from './openAIBodies.js';
 import { okBodyFor, type ProviderEndpoint, routeOf, streamFramesFor } from './providerEndpoints.js';
 import type { RecordedRequest } from './recordedRequest.js';
@@ -22,6 +23,13 @@ import { showValue } from './showValue.js';
 export interface FakeOpenAIOptions {
   /** What the server answers; default `replies.ok()` to every request. */
   script?: Script;
+  /**
+   * Rate limits of the server's own, enforced before the script answers: a request the buckets
+   * cannot pay for gets a 429 (the script is not consulted), and every reply carries the buckets'
+   * state in rate-limit headers. Default: none (the script alone decides; successful replies
+   * carry fixed `x-ratelimit-*` headers).
+   */
+  rateLimits?: FakeRateLimitOptions;
 }
 
 /** A running fake OpenAI server (see {@link startFakeOpenAI}). */
@@ -78,6 +86,10 @@ class Exchange {
 
   /** The request's JSON body as an object (empty until read, or when it was not an object). */
   body: Record<string, unknown> = {};
+  /** The server's rate-limit headers for this reply, when it has limits of its own. */
+  limitHeaders: Record<string, string> = {};
+  /** Whether the server has limits of its own (their headers replace the fixed ones). */
+  limited = false;
 
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -109,6 +121,11 @@ class Exchange {
   }
 }
 
+/** The rate-limit headers of a successful reply: the server's own limits', else fixed ones. */
+function okRateLimitHeaders(exchange: Exchange): Record<string, string> {
+  return exchange.limited ? exchange.limitHeaders : OK_RATE_LIMIT_HEADERS;
+}
+
 function baseHeaders(): Record<string, string> {
   return {
     'x-request-id': newId('req_'),
@@ -121,18 +138,18 @@ function render(exchange: Exchange, reply: OkReply | StatusReply | RawReply): Re
   if (reply.type === 'raw') {
     return {
       status: reply.status,
-      headers: { ...baseHeaders(), ...JSON_HEADERS, ...reply.headers },
+      headers: { ...baseHeaders(), ...JSON_HEADERS, ...exchange.limitHeaders, ...reply.headers },
       body: reply.rawBody,
     };
   }
   if (reply.type === 'status') {
     return {
       status: reply.status,
-      headers: { ...baseHeaders(), ...JSON_HEADERS, ...reply.headers },
+      headers: { ...baseHeaders(), ...JSON_HEADERS, ...exchange.limitHeaders, ...reply.headers },
       body: JSON.stringify(reply.body),
     };
   }
-  const headers = { ...baseHeaders(), ...OK_RATE_LIMIT_HEADERS };
+  const headers = { ...baseHeaders(), ...okRateLimitHeaders(exchange) };
   const endpoint = exchange.endpoint ?? 'chat';
   if (exchange.record.stream) {
     const texts = splitIntoChunks(reply.content);
@@ -152,7 +169,11 @@ async function sendStream(exchange: Exchange, reply: StreamReply): Promise<void>
   const { res } = exchange;
   const { endpoint = 'chat', record, body } = exchange;
   const frames = streamFramesFor(endpoint, record.model, body, reply.chunks, reply.thinking);
-  res.writeHead(200, { ...baseHeaders(), ...OK_RATE_LIMIT_HEADERS, ...SSE_HEADERS });
+  res.writeHead(200, {
+    ...baseHeaders(),
+    ...okRateLimitHeaders(exchange),
+    ...SSE_HEADERS,
+  });
   await exchange.write(frames.head.join(''));
   const cutAt =
     reply.stallAfter ??
@@ -204,11 +225,15 @@ async function send(exchange: Exchange, reply: Reply): Promise<void> {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
   try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -267,6 +292,10 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
   let script: Script = options.script ?? replies.ok();
   validateScript(script, 'startFakeOpenAI:');
   let index = 0;
+  const limiter =
+    options.rateLimits === undefined
+      ? undefined
+      : new FakeRateLimiter(options.rateLimits, performance.now());
   const requests: RecordedRequest[] = [];
   const exchanges = new Set<Exchange>();
   const sockets = new Set<Socket>();
@@ -292,7 +321,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       if (!res.writableFinished && !exchange.endedByServer) record.clientClosed = true;
       exchange.stop();
     });
-    record.body = await readBody(req);
+    const text = await readBody(req);
+    record.body = parseJson(text);
     const body = asObject(record.body);
     exchange.body = body;
     record.model = route?.model ?? (typeof body.model === 'string' ? body.model : undefined);
@@ -306,6 +336,15 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
         'invalid_request_error',
       );
     } else {
+      const admission = limiter?.admit(text, performance.now());
+      if (admission !== undefined) {
+        exchange.limited = true;
+        exchange.limitHeaders = admission.headers;
+      }
+      if (admission?.refused !== undefined) {
+        await send(exchange, admission.refused);
+        return;
+      }
       try {
         reply = replyFor(script, record, index++);
       } catch (error) {

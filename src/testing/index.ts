@@ -34,6 +34,7 @@ export {
   type WireFormat,
 } from './errorReplies.js';
 export { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from './fakeOpenAI.js';
+export type { FakeRateLimitOptions } from './fakeRateLimits.js';
 export {
   type GeminiErrorBody,
   type GeminiErrorKind,

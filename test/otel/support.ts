@@ -79,3 +79,8 @@ export function histogramCount(metric: MetricData | undefined, match: Attributes
 export function counterSum(metric: MetricData | undefined, match: Attributes = {}): number {
   return pointsOf<number>(metric, match).reduce((n, p) => n + p.value, 0);
 }
+
+/** An OpenTelemetry time (`[seconds, nanoseconds]`) in milliseconds. */
+export function hrTimeToMilliseconds([seconds, nanos]: readonly [number, number]): number {
+  return seconds * 1000 + nanos / 1e6;
+}

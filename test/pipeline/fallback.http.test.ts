@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyEvent } from '../../src/events.js';
+import { logEvents } from '../../src/logEvents.js';
 import {
   createFallbackPolicy,
   type FallbackPolicyOptions,
@@ -31,14 +32,15 @@ beforeEach(() => {
 });
 
 type Messages = { role: 'user'; content: string }[];
-const messages: Messages = [{ role: 'user', content: 'hi' }];
+const PROMPT = 'my secret prompt 1717';
+const messages: Messages = [{ role: 'user', content: PROMPT }];
 
-/** Chat policies with short waits, so that a test runs in well under a second. */
+/** Chat policies with short waits; the breaker rests 1 s, longer than six calls on a loaded machine. */
 const quickChat = (name: string) =>
   createChatPolicy({
     name,
     retry: { maxRetries: 2, initialDelayMs: 20, maxDelayMs: 50 },
-    circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 300, maxHalfOpenAfterMs: 300 },
+    circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 1_000 },
   });
 
 function askPolicy(options: Pick<FallbackPolicyOptions<Messages>, 'fallbackOn'> = {}) {
@@ -76,12 +78,19 @@ function askPolicy(options: Pick<FallbackPolicyOptions<Messages>, 'fallbackOn'> 
   });
   const fallbacks: PolicyEvent<'fallback'>[] = [];
   ask.events.on('fallback', (e) => fallbacks.push(e));
-  return { ask, openaiPolicy, fallbacks };
+  // Every event of the three policies, at every level, as logEvents hands them out.
+  const logged: unknown[] = [];
+  const keep = (...args: unknown[]) => logged.push(args);
+  const logger = { debug: keep, info: keep, warn: keep, error: keep };
+  for (const policy of [ask, openaiPolicy, anthropicPolicy]) {
+    logEvents(policy, logger, { format: 'object' });
+  }
+  return { ask, openaiPolicy, fallbacks, logged };
 }
 
 describe('createFallbackPolicy with the real openai and Anthropic clients', () => {
   it('goes on through the second route while the first is down, then back once it is healthy', async () => {
-    const { ask, openaiPolicy, fallbacks } = askPolicy();
+    const { ask, openaiPolicy, fallbacks, logged } = askPolicy();
     primary.setScript(replies.serverError());
     for (let i = 0; i < 6; i++) {
       await expect(ask.execute(messages)).resolves.toEqual({
@@ -97,13 +106,19 @@ describe('createFallbackPolicy with the real openai and Anthropic clients', () =
     expect(fallbacks.at(-1)?.reason.kind).toBe('aborted');
 
     primary.setScript(replies.ok({ content: 'from gpt' }));
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
     // The breaker's trial call goes to the first route, and traffic stays there.
     await expect(ask.execute(messages)).resolves.toEqual({ value: 'from gpt', route: 'gpt-4.1' });
     await expect(ask.execute(messages)).resolves.toEqual({ value: 'from gpt', route: 'gpt-4.1' });
     expect(openaiPolicy.circuitState).toBe('closed');
     expect(primary.requests).toHaveLength(5);
     expect(secondary.requests).toHaveLength(6);
+    // No key, no prompt and no answer in any event.
+    const events = JSON.stringify(logged);
+    expect(events).toContain('"fallback"');
+    for (const secret of ['sk-test', 'sk-ant-test', 'Bearer', PROMPT, 'from gpt', 'from claude']) {
+      expect(events).not.toContain(secret);
+    }
   });
 
   it('moves on after one request on a quota error', async () => {
@@ -139,6 +154,63 @@ describe('createFallbackPolicy with the real openai and Anthropic clients', () =
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(primary.requests).toHaveLength(1);
     expect(fallbacks.map((e) => e.reason.kind)).toEqual(['rate_limit', 'rate_limit']);
+  });
+
+  it('spills over at once when the route’s requestsPerMinute budget is spent; waits when it accepts the wait', async () => {
+    const toSecondary = new OpenAI({
+      apiKey: 'sk-test',
+      baseURL: secondary.baseURL,
+      maxRetries: 0,
+    });
+    const ask = (maxWaitMs: number | undefined) => {
+      // 30 requests a minute: once the first is sent, the next may go 2 s later.
+      const budgeted = createChatPolicy({ name: 'budgeted', rateLimit: { requestsPerMinute: 30 } });
+      const via =
+        (client: OpenAI) =>
+        async (input: Messages, { signal }: { signal: AbortSignal }) => {
+          const c = await client.chat.completions.create(
+            { model: 'gpt-4.1', messages: input },
+            { signal },
+          );
+          return c.choices[0]?.message.content;
+        };
+      return createFallbackPolicy<Messages, unknown>({
+        routes: [
+          {
+            name: 'primary',
+            policy: budgeted,
+            ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
+            call: via(openai),
+          },
+          { name: 'secondary', policy: quickChat('secondary'), call: via(toSecondary) },
+        ],
+      });
+    };
+    const spilling = ask(undefined);
+    await expect(spilling.execute(messages)).resolves.toMatchObject({ route: 'primary' });
+    const spillAt = Date.now();
+    await expect(spilling.execute(messages)).resolves.toEqual({
+      value: 'from claude',
+      route: 'secondary',
+    });
+    const spilledMs = Date.now() - spillAt;
+    expect(primary.requests).toHaveLength(1);
+    expect(secondary.requests).toHaveLength(1);
+
+    const waiting = ask(5_000);
+    // Timed from the first request, when the budget's 2 s start.
+    const startedAt = Date.now();
+    await expect(waiting.execute(messages)).resolves.toMatchObject({ route: 'primary' });
+    await expect(waiting.execute(messages)).resolves.toEqual({
+      value: 'from gpt',
+      route: 'primary',
+    });
+    const waitedMs = Date.now() - startedAt;
+    expect(primary.requests).toHaveLength(3);
+    expect(secondary.requests).toHaveLength(1);
+    // The budget held the patient call about 2 s; the spilled call did not wait for it.
+    expect(waitedMs).toBeGreaterThanOrEqual(1_900);
+    expect(spilledMs).toBeLessThan(waitedMs / 2);
   });
 
   it('does not fall back on a 400, unless fallbackOn says so', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import type { PolicyEvent } from '../../src/events.js';
 import { logEvents } from '../../src/logEvents.js';
@@ -148,6 +148,58 @@ describe('createFallbackPolicy', () => {
     });
     await expect(policy.execute(null)).resolves.toEqual({ value: 'ok', route: 'b' });
     expect(giveUps.map((e) => e.why)).toEqual(['wait_too_long']);
+  });
+
+  it('spills over at once, without a request, when the route’s gate would hold the call too long', async () => {
+    vi.useFakeTimers();
+    try {
+      const spilled = async (maxWaitMs: number | undefined) => {
+        const route = createPolicy({
+          retry: { maxRetries: 2, initialDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 60_000 },
+          rateLimit: { requestsPerMinute: 60 }, // one a second
+        });
+        const giveUps: PolicyEvent<'giveUp'>[] = [];
+        route.events.on('giveUp', (e) => giveUps.push(e));
+        const calls: string[] = [];
+        const policy = createFallbackPolicy<string, string>({
+          routes: [
+            {
+              name: 'a',
+              policy: route,
+              ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
+              call: () => {
+                calls.push('a');
+                return 'one';
+              },
+            },
+            { name: 'b', call: () => 'two' },
+          ],
+        });
+        const fallbacks: PolicyEvent<'fallback'>[] = [];
+        policy.events.on('fallback', (e) => fallbacks.push(e));
+        await expect(policy.execute('hi')).resolves.toEqual({ value: 'one', route: 'a' });
+        const start = Date.now();
+        const second = policy.execute('hi');
+        await vi.advanceTimersByTimeAsync(2_000);
+        return { answer: await second, calls, giveUps, fallbacks, start };
+      };
+      // The default (0): the budget's 1 s wait moves on at once, and route a is not called.
+      const quick = await spilled(undefined);
+      expect(quick.answer).toEqual({ value: 'two', route: 'b' });
+      expect(quick.calls).toEqual(['a']);
+      expect(quick.giveUps.map((e) => e.why)).toEqual(['wait_too_long']);
+      expect(quick.fallbacks.map((e) => e.reason.kind)).toEqual(['rate_limit']);
+      expect(quick.fallbacks[0]?.reason.message).toMatch(/RateLimitHoldError.*1000 ms/);
+      // 999 ms accepted: still too short.
+      expect((await spilled(999)).answer.route).toBe('b');
+      // 1000 ms accepted: the call waits for the budget and route a answers it.
+      const patient = await spilled(1_000);
+      expect(patient.answer).toEqual({ value: 'one', route: 'a' });
+      expect(patient.calls).toEqual(['a', 'a']);
+      expect(patient.fallbacks).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('logs a fallback at warn', async () => {

@@ -192,7 +192,7 @@ describe('validatePolicyOptions', () => {
 
   it('names every known option when it meets an unknown one', () => {
     expect(() => validatePolicyOptions({ retries: 3 })).toThrow(
-      /^retries is not a policy option \(known: name, retry, timeout, circuitBreaker, bulkhead, (\w+, )*rateLimit\), got 3$/,
+      /^retries is not a policy option \(known: name, retry, retryBudget, timeout, circuitBreaker, bulkhead, (\w+, )*rateLimit\), got 3$/,
     );
   });
 

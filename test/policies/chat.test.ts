@@ -32,6 +32,7 @@ describe('chat preset', () => {
     expect(CHAT_POLICY_DEFAULTS).toEqual({
       name: 'chat',
       retry: { maxRetries: 4, initialDelayMs: 1_000, maxDelayMs: 60_000, maxRetryAfterMs: 60_000 },
+      retryBudget: { percent: 20, minPerSec: 10, windowMs: 10_000 },
       timeout: { attemptMs: 180_000, totalMs: 600_000 },
       circuitBreaker: {
         consecutiveFailures: 5,

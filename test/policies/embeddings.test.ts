@@ -24,6 +24,7 @@ describe('embeddings preset', () => {
     expect(EMBEDDINGS_POLICY_DEFAULTS).toEqual({
       name: 'embeddings',
       retry: { maxRetries: 5, initialDelayMs: 1_000, maxDelayMs: 60_000, maxRetryAfterMs: 60_000 },
+      retryBudget: { percent: 20, minPerSec: 10, windowMs: 10_000 },
       timeout: { attemptMs: 30_000, totalMs: 120_000 },
       circuitBreaker: {
         failureRatio: 0.5,

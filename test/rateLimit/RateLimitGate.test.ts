@@ -1,9 +1,11 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { classifyError } from '../../src/errors/classifyError.js';
 import {
   RateLimitBudgetError,
   RateLimitGate,
   type RateLimitGateEvent,
+  RateLimitHoldError,
   type RateLimitOptions,
 } from '../../src/rateLimit/index.js';
 import { rateLimitReason } from './simulatedServer.js';
@@ -743,5 +745,80 @@ describe('forgetting the pace', () => {
     await vi.advanceTimersByTimeAsync(4_000);
     // still paced when the gate reopens: one at the reopening, then one per 100 ms
     expect(waiting.map((c) => (c.at ?? Number.NaN) - start)).toEqual([5_000, 5_100, 5_200]);
+  });
+});
+
+describe('a caller that accepts a bounded wait (maxWaitMs)', () => {
+  it('holdMs estimates the wait behind the queue, the budget and the closure', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 600 }); // 10 at once, then one per 100 ms
+    expect(gate.holdMs()).toBe(0);
+    for (let i = 0; i < 10; i++) await gate.acquire(undefined);
+    expect(gate.holdMs()).toBeCloseTo(100, 6);
+    const queued = [track(gate.acquire(undefined)), track(gate.acquire(undefined))];
+    expect(gate.holdMs()).toBeCloseTo(300, 6); // behind the two waiting
+    gate.onRateLimited(rateLimitReason(2_000));
+    expect(gate.holdMs()).toBeGreaterThanOrEqual(2_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(queued.map((q) => q.error)).toEqual([undefined, undefined]);
+    expect(() => gate.holdMs(-1)).toThrow(TypeError);
+  });
+
+  it('is refused at once, without taking budget, when the wait would be longer', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 60 }); // one a second
+    await gate.acquire(undefined, undefined, 0);
+    const start = Date.now();
+    const error = await gate.acquire(undefined, undefined, 500).catch((e: unknown) => e);
+    expect(Date.now()).toBe(start);
+    expect(error).toBeInstanceOf(RateLimitHoldError);
+    expect(error).toMatchObject({ waitMs: 1_000, maxWaitMs: 500 });
+    expect((error as Error).message).toBe(
+      'rateLimit: the gate would hold this call 1000 ms, longer than its maxWaitMs 500; no request was sent',
+    );
+    // A caller that accepts the wait is held, and the refused one took nothing from the budget.
+    const patient = track(gate.acquire(undefined, undefined, 1_000));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(patient).toEqual({ at: start + 1_000 });
+  });
+
+  it('is refused while waiting when a 429 makes its wait longer; the others keep their place', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 60 });
+    await gate.acquire(undefined);
+    const start = Date.now();
+    const bounded = track(gate.acquire(undefined, undefined, 1_500));
+    const patient = track(gate.acquire(undefined));
+    await vi.advanceTimersByTimeAsync(100);
+    gate.onRateLimited(rateLimitReason(5_000));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bounded.at).toBe(start + 100);
+    expect(bounded.error).toBeInstanceOf(RateLimitHoldError);
+    expect(patient.at).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(patient).toEqual({ at: start + 5_100 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is held when the wait fits, and the learned pace counts', async () => {
+    const { gate } = gateWith();
+    await learnPace(gate, 10, 100); // 10 a second, the gate closed for 100 ms
+    const start = Date.now();
+    expect(gate.holdMs()).toBeCloseTo(100, 6);
+    await expect(gate.acquire(undefined, undefined, 50)).rejects.toBeInstanceOf(RateLimitHoldError);
+    const fits = track(gate.acquire(undefined, undefined, 100));
+    expect(gate.holdMs()).toBeGreaterThan(100); // behind it, one step of the pace later
+    await vi.advanceTimersByTimeAsync(100);
+    expect(fits).toEqual({ at: start + 100 });
+  });
+});
+
+describe('RateLimitHoldError', () => {
+  it('is classified rate_limit: retryable, no breaker failure, no status (nothing was sent)', () => {
+    const reason = classifyError(new RateLimitHoldError(1_200, 0));
+    expect(reason).toMatchObject({ kind: 'rate_limit', retryable: true, breakerFailure: false });
+    expect(reason.status).toBeUndefined();
+    expect(reason.retryAfterMs).toBeUndefined();
+    expect(reason.message).toMatch(/^RateLimitHoldError: .*1200 ms.*maxWaitMs 0/);
+    // Across copies of the package: the marker, not the class, decides.
+    const copy = Object.assign(new Error('held'), { isLlmResilienceRateLimitHold: true });
+    expect(classifyError(copy).kind).toBe('rate_limit');
   });
 });

@@ -8,6 +8,7 @@ describe('validateRateLimitOptions', () => {
       requestsPerMinute: 1200,
       tokensPerMinute: 90_000,
       estimateTokens: (declared: number | undefined) => declared ?? 100,
+      countTokens: (text: string) => text.length,
       increasePerSec: 0,
       decreaseFactor: 1,
       minRatePerSec: 0.1,
@@ -73,6 +74,7 @@ describe('validateRateLimitOptions', () => {
       { tokensPerMinute: 10, estimateTokens: 5 },
       'rateLimit.estimateTokens must be a function, got 5',
     ],
+    [{ countTokens: 'cl100k' }, 'rateLimit.countTokens must be a function, got "cl100k"'],
   ])('rejects %o', (options, message) => {
     expect(() => validateRateLimitOptions(options)).toThrow(new TypeError(message));
   });

@@ -512,3 +512,31 @@ describe('guardStream', () => {
     }
   });
 });
+
+describe('guardStream: the usage a stream reports', () => {
+  async function* anthropicEvents() {
+    yield { type: 'message_start', message: { usage: { input_tokens: 12, output_tokens: 1 } } };
+    yield { type: 'content_block_delta', delta: { type: 'text_delta', text: 'Hi' } };
+    yield { type: 'message_delta', usage: { output_tokens: 5 } };
+    yield { type: 'message_stop' };
+  }
+
+  it("gives the stream's usage to onEnd, the chunks held before the first token included", async () => {
+    const reports: StreamEndReport[] = [];
+    const stream = await guardStream(anthropicEvents(), { onEnd: (r) => reports.push(r) });
+    await collect(stream);
+    expect(reports).toEqual([expect.objectContaining({ outcome: 'completed', usage: 17 })]);
+  });
+
+  it('reports no usage for a stream without any', async () => {
+    async function* plain() {
+      yield {
+        object: 'chat.completion.chunk',
+        choices: [{ delta: { content: 'x' }, finish_reason: 'stop' }],
+      };
+    }
+    const reports: StreamEndReport[] = [];
+    await collect(await guardStream(plain(), { onEnd: (r) => reports.push(r) }));
+    expect(reports[0]?.usage).toBe(undefined);
+  });
+});

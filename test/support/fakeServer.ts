@@ -33,8 +33,8 @@ export function useFakeOpenAI(): FakeOpenAITarget {
 
 /**
  * A fake OpenAI server per test, closed after it: `serve(script)` starts one (closing any earlier
- * one) and gives `chat`, one
- * chat completion through a real openai client on it (no SDK retries) that honours the signal.
+ * one) and gives `chat`, one chat completion through a real openai client on it (no SDK retries)
+ * that honours the signal.
  */
 export function useScriptedChat() {
   let fake: FakeOpenAI | undefined;
