@@ -12,6 +12,18 @@ import {
 } from './callWatchers.js';
 import type { Reporter } from './reporter.js';
 
+/** A call a {@link CallOwner} runs, until it settles. */
+interface Owned<T> {
+  readonly record: CallRecord;
+  readonly startedAt: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onCallerAbort: (() => void) | undefined;
+  readonly watches: readonly CallWatch[] | undefined;
+  readonly resolve: (value: T) => void;
+  readonly reject: (reason: unknown) => void;
+  settled: boolean;
+}
+
 interface OutcomeListeners {
   success: [ISuccessEvent];
   failure: [IFailureEvent];
@@ -66,23 +78,20 @@ export class CallOwner {
       return Promise.reject(signal.reason);
     }
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const onCallerAbort = (): void => record.abort(signal?.reason);
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        signal?.removeEventListener('abort', onCallerAbort);
-        record.offAbort(onCallAbort);
-        return true;
+      const onCallerAbort =
+        signal === undefined ? undefined : (): void => record.abort(signal.reason);
+      if (onCallerAbort) signal?.addEventListener('abort', onCallerAbort, { once: true });
+      const owned: Owned<T> = {
+        record,
+        startedAt,
+        signal,
+        onCallerAbort,
+        watches,
+        resolve,
+        reject,
+        settled: false,
       };
-      const onCallAbort = (): void => {
-        if (!finish()) return;
-        this.failed(record, startedAt, record.reason);
-        if (watches !== undefined) this.ended(watches, record, record.reason);
-        reject(record.reason);
-      };
-      record.onAbort(onCallAbort);
-      signal?.addEventListener('abort', onCallerAbort, { once: true });
+      record.onAbort(() => this.settle(owned, true, record.reason));
       let running: PromiseLike<T>;
       try {
         running =
@@ -91,20 +100,27 @@ export class CallOwner {
         running = Promise.reject(error);
       }
       running.then(
-        (value) => {
-          if (!finish()) return;
-          this.succeeded(record, startedAt);
-          if (watches !== undefined) this.lived(watches, record);
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (!finish()) return;
-          this.failed(record, startedAt, error);
-          if (watches !== undefined) this.ended(watches, record, error);
-          reject(error);
-        },
+        (value) => this.settle(owned, false, value),
+        (error: unknown) => this.settle(owned, true, error),
       );
     });
+  }
+
+  /** Settles a call once: with the stages' outcome, or at once when the call aborts. */
+  private settle<T>(owned: Owned<T>, failed: boolean, result: unknown): void {
+    if (owned.settled) return;
+    owned.settled = true;
+    const { record, startedAt, signal, onCallerAbort, watches } = owned;
+    if (onCallerAbort) signal?.removeEventListener('abort', onCallerAbort);
+    if (failed) {
+      this.failed(record, startedAt, result);
+      if (watches !== undefined) this.ended(watches, record, result);
+      owned.reject(result);
+    } else {
+      this.succeeded(record, startedAt);
+      if (watches !== undefined) this.lived(watches, record);
+      owned.resolve(result as T);
+    }
   }
 
   /** Tells the watches of a call that succeeded of its end: now, or when its record lets go. */

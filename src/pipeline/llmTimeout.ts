@@ -89,12 +89,7 @@ export class LlmTimeoutPolicy extends PipelineStage {
     if (total) call.deadline = Date.now() + timeoutMs;
     return new Promise<T>((resolve, reject) => {
       let timedOut: TimeoutError | undefined;
-      // The call aborted (the caller, or the total timeout), and with it the attempt's signal:
-      // its owner has already rejected; let the work inside settle, so the bulkhead slot is
-      // held until it has stopped.
-      const onAbort = (): void => clearTimeout(timer);
-      const timer: ReturnType<typeof setTimeout> = setTimeout(() => {
-        call.offAbort(onAbort);
+      const timer = setTimeout(() => {
         timedOut = new TimeoutError(scope, timeoutMs);
         reporter.report('timeout', () => ({ scope, timeoutMs, attempt: call.attempt }));
         if (total) call.abort(timedOut);
@@ -104,20 +99,22 @@ export class LlmTimeoutPolicy extends PipelineStage {
           reject(timedOut);
         }
       }, timeoutMs);
-      call.onAbort(onAbort); // a call's listeners run once
-      const settle = (): void => {
-        clearTimeout(timer);
-        call.offAbort(onAbort);
-      };
+      // The call aborted (the caller, or the total timeout), and with it the attempt's signal:
+      // its owner has already rejected; let the work inside settle, so the bulkhead slot is
+      // held until it has stopped. (Clearing a timer again is harmless: the listener stays.)
+      call.onAbort(() => clearTimeout(timer));
       invoke(fn, { signal }).then(
         (value) => {
           const hold = total ? call.holdUntil : undefined;
-          if (hold === undefined) settle();
-          else hold.then(settle, settle);
+          if (hold === undefined) clearTimeout(timer);
+          else {
+            const clear = (): void => clearTimeout(timer);
+            hold.then(clear, clear);
+          }
           resolve(value);
         },
         (error: unknown) => {
-          settle();
+          clearTimeout(timer);
           reject(timedOut ?? error);
         },
       );
