@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { hedge } from '../../src/pipeline/hedge.js';
 import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { llmRetry } from '../../src/pipeline/llmRetry.js';
 import { llmTimeout } from '../../src/pipeline/llmTimeout.js';
 import { rateLimitGate } from '../../src/pipeline/rateLimitGate.js';
 import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
@@ -10,6 +11,9 @@ useFakeClock();
 describe('stage options', () => {
   it('names the stage in the message for options that are not an object', () => {
     expect(() => hedge(null as never)).toThrow(new TypeError('hedge must be an object, got null'));
+    expect(() => llmRetry(null as never)).toThrow(
+      new TypeError('retry must be an object, got null'),
+    );
     expect(() => rateLimitGate(7 as never)).toThrow(
       new TypeError('rateLimit must be an object, got 7'),
     );
@@ -106,5 +110,25 @@ describe('attempt events', () => {
     await vi.runAllTimersAsync();
     expect(await result).toEqual({ value: 'ok' });
     expect(durations).toEqual([100, 40]);
+  });
+});
+
+describe('a call refused at the closed gate', () => {
+  it('gives up as wait_too_long without a retry, whatever its backoff', async () => {
+    const policy = createPolicy({
+      retry: { maxRetries: 3, initialDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 60_000 },
+      rateLimit: {},
+    });
+    // No hint: the gate closes for its own backoff, which only the gate's hold tells the retry.
+    const limited = httpError(429);
+    await outcome(policy.execute(() => Promise.reject(limited), { maxWaitMs: 0 }));
+    const events = recordEvents(policy);
+    const fn = vi.fn(() => 'ok');
+    await expect(policy.execute(fn, { maxWaitMs: 100 })).rejects.toBe(limited);
+    expect(fn).not.toHaveBeenCalled();
+    expect(events.filter(([name]) => name === 'retry' || name === 'giveUp')).toEqual([
+      ['giveUp', expect.objectContaining({ why: 'wait_too_long', attempts: 1 })],
+    ]);
+    await vi.runAllTimersAsync();
   });
 });
