@@ -4,9 +4,13 @@
  * from mutation/reasons.json why it is equivalent or not worth a test. Exits with code 1 and
  * lists them when a survivor has no reason: a new survivor needs a test or a written reason.
  *
+ * A run scoped with `--mutate` reports only the files it mutated: the reasons for the other files
+ * are kept for the next run that mutates them. A reason whose file no longer exists is listed as
+ * stale, as is one for a file of the run that matches no survivor.
+ *
  * Run after `npm run test:mutation`: `npm run mutation:report`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { markdownTable } from '../bench/markdownTable.js';
 
 interface Mutant {
@@ -102,6 +106,11 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a]
 }
 
 const score = (100 * detected) / (detected + undetected);
+const mutated = Object.keys(report.files);
+const scope =
+  mutated.length === 1
+    ? `one file, \`${mutated[0]}\``
+    : `${mutated.length} files, those of the table below (a run scoped with \`--mutate\` lists only its own)`;
 const doc = `# Surviving mutants
 
 Written by \`npm run mutation:report\` from the last Stryker run (\`reports/mutation/mutation.json\`)
@@ -110,6 +119,7 @@ or had no covering test, and why it is equivalent (no input can tell it from the
 worth a test. [quality.md](quality.md#mutation-testing-npm-run-testmutation) describes the run.
 
 **Score: ${score.toFixed(2)}%** (${detected} of ${detected + undetected} mutants killed or timed out; static mutants not run).
+The run mutated ${scope}.
 
 ## By file
 
@@ -129,9 +139,13 @@ ${sections.join('\n\n')}
 `;
 writeFileSync('mutation/survivors.md', doc);
 console.log(`score ${score.toFixed(2)}%: ${detected} killed, ${undetected} survived`);
-const stale = reasons.filter((r) => !used.has(r));
+const stale = reasons.filter(
+  (r) => !used.has(r) && (mutated.includes(r.file) || !existsSync(r.file)),
+);
 if (stale.length > 0) {
-  console.log(`${stale.length} reasons match no survivor (killed since?):`);
+  console.log(
+    `${stale.length} reasons match no survivor of this run (killed since, or their file is gone):`,
+  );
   for (const r of stale) console.log(`  ${r.file} | ${r.line}`);
 }
 if (unexplained.length > 0) {
