@@ -108,6 +108,11 @@ class RedisPolicyState implements PolicyStateStore {
     this.keys = [key];
   }
 
+  /** Every policy of the store shares its client, so they are unavailable together. */
+  get connection(): object {
+    return this.client;
+  }
+
   async enter(request: EnterRequest): Promise<EnterAnswer> {
     const { breaker, gate } = request;
     const args = [

@@ -22,6 +22,12 @@ export interface PolicyStateStore {
    * this attempt, in ms (the store is then unavailable until it answers again).
    */
   readonly timeoutMs: number;
+  /**
+   * What fails together: the state stores with the same `connection` (the Redis client) are
+   * unavailable and recover together, so that every policy on a dead connection goes on with its
+   * in-process state at once, not after a timeout of its own. Default: this state store alone.
+   */
+  readonly connection?: object;
   /** Before an attempt: checks the breaker and reserves the attempt's place within the gate. */
   enter(request: EnterRequest): Promise<EnterAnswer>;
   /** After an attempt: records its outcome with the breaker and the gate. */

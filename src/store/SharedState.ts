@@ -34,45 +34,80 @@ const afterReads: (task: () => void) => void =
 /** The store did not answer within its `timeoutMs`. */
 class StoreTimeoutError extends Error {}
 
+/** When a connection became unavailable, why, and when it is asked again. */
+interface Outage {
+  readonly since: number;
+  readonly cause: string;
+  retryAt: number;
+  pinging: boolean;
+}
+
+/** The outage of each connection (`PolicyStateStore.connection`), while it lasts. */
+const outages = new WeakMap<object, Outage>();
+
 /**
  * One policy's shared state as its stages use it: each operation bounded by the store's
- * `timeoutMs`, never rejecting. A failure or a timeout makes the store unavailable at once
- * (`storeUnavailable`): operations then answer `undefined` without asking it, and the stages go
- * on with their in-process state; every 250 ms, one ping asks again, and the first answer makes
- * it available again (`storeRecovered`).
+ * `timeoutMs`, never rejecting. A failure or a timeout makes the store's connection unavailable at
+ * once, for every policy on it (`storeUnavailable`, once per policy): operations then answer
+ * `undefined` without asking it, and the stages go on with their in-process state; every 250 ms,
+ * one ping asks again, and the first answer makes it available again (`storeRecovered`, reported
+ * by each policy at its next operation).
  */
 export class SharedState {
-  private down: { since: number; retryAt: number; pinging: boolean } | undefined = undefined;
+  private readonly connection: object;
+  /** The outage this policy has reported `storeUnavailable` for, until it reports recovery. */
+  private reported: Outage | undefined = undefined;
 
   constructor(
     private readonly store: PolicyStateStore,
     private readonly reporter: Reporter,
-  ) {}
+  ) {
+    this.connection = store.connection ?? store;
+  }
 
   /** Whether the store answered last time it was asked. */
   get available(): boolean {
-    return this.down === undefined;
+    return !outages.has(this.connection);
   }
 
   /** {@link PolicyStateStore.enter}, or `undefined` while the store is unavailable. */
   enter(request: EnterRequest): Promise<EnterAnswer | undefined> {
-    if (this.down !== undefined) return this.unavailable();
+    const outage = this.outage();
+    if (outage !== undefined) return this.unavailable(outage);
     return this.bounded(this.store.enter(request));
   }
 
   /** {@link PolicyStateStore.leave}, or `undefined` while the store is unavailable. */
   leave(report: LeaveReport): Promise<LeaveAnswer | undefined> {
-    if (this.down !== undefined) return this.unavailable();
+    const outage = this.outage();
+    if (outage !== undefined) return this.unavailable(outage);
     return this.bounded(this.store.leave(report));
   }
 
-  private unavailable(): Promise<undefined> {
-    const down = this.down;
-    if (down !== undefined && !down.pinging && Date.now() >= down.retryAt) {
-      down.pinging = true;
+  /** The connection's outage, reported by this policy as it first sees it or sees it end. */
+  private outage(): Outage | undefined {
+    const outage = outages.get(this.connection);
+    if (outage !== this.reported) {
+      const ended = this.reported;
+      this.reported = outage;
+      if (ended !== undefined) {
+        const downMs = Date.now() - ended.since;
+        this.reporter.report('storeRecovered', () => ({ downMs }));
+      }
+      if (outage !== undefined) {
+        const { cause } = outage;
+        this.reporter.report('storeUnavailable', () => ({ cause }));
+      }
+    }
+    return outage;
+  }
+
+  private unavailable(outage: Outage): Promise<undefined> {
+    if (!outage.pinging && Date.now() >= outage.retryAt) {
+      outage.pinging = true;
       this.bounded(this.store.ping()).then(() => {
-        down.pinging = false;
-        down.retryAt = Date.now() + RETRY_MS;
+        outage.pinging = false;
+        outage.retryAt = Date.now() + RETRY_MS;
       });
     }
     return Promise.resolve(undefined);
@@ -111,18 +146,16 @@ export class SharedState {
   }
 
   private answered(): void {
-    const { down } = this;
-    if (down === undefined) return;
-    this.down = undefined;
-    const downMs = Date.now() - down.since;
-    this.reporter.report('storeRecovered', () => ({ downMs }));
+    outages.delete(this.connection);
+    this.outage();
   }
 
   private failed(error: unknown): void {
-    if (this.down !== undefined) return;
-    const now = Date.now();
-    this.down = { since: now, retryAt: now + RETRY_MS, pinging: false };
-    const cause = storeFailureCause(error);
-    this.reporter.report('storeUnavailable', () => ({ cause }));
+    if (!outages.has(this.connection)) {
+      const now = Date.now();
+      const cause = storeFailureCause(error);
+      outages.set(this.connection, { since: now, cause, retryAt: now + RETRY_MS, pinging: false });
+    }
+    this.outage();
   }
 }

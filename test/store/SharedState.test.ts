@@ -74,6 +74,39 @@ describe('SharedState', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     expect(seen).toEqual(['unavailable timeout']);
   });
+  it('makes every policy on one connection unavailable together, each reporting it once', async () => {
+    const { store, plan, calls } = scriptedStore(50);
+    const connection = {};
+    const eventsA = new PolicyEvents();
+    const eventsB = new PolicyEvents();
+    const seenA = listen(eventsA);
+    const seenB = listen(eventsB);
+    const a = new SharedState(
+      { ...store, connection },
+      new Reporter({ name: 'a', events: eventsA }),
+    );
+    const b = new SharedState(
+      { ...store, connection },
+      new Reporter({ name: 'b', events: eventsB }),
+    );
+    const alone = new SharedState(store, new Reporter({ name: 'c', events: new PolicyEvents() }));
+    plan.push('fail');
+    await expect(a.enter({})).resolves.toBeUndefined();
+    const before = calls();
+    await expect(b.enter({})).resolves.toBeUndefined();
+    await expect(b.leave({ sentAt: 0 })).resolves.toBeUndefined();
+    expect(calls()).toBe(before); // b never asked the dead connection
+    expect(b.available).toBe(false);
+    expect(alone.available).toBe(true); // another connection is not affected
+    await expect(alone.enter({})).resolves.toEqual(ANSWER);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(b.enter({})).resolves.toBeUndefined(); // starts the ping, which answers
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(a.available).toBe(true);
+    await expect(a.enter({})).resolves.toEqual(ANSWER);
+    expect(seenA).toEqual(['unavailable ECONNREFUSED', 'recovered']);
+    expect(seenB).toEqual(['unavailable ECONNREFUSED', 'recovered']);
+  });
 });
 
 describe('storeFailureCause', () => {
