@@ -11,7 +11,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import type { ErrorClassification, ErrorProvider } from '../errors/ErrorClassification.js';
 import { PolicyEvents } from '../events.js';
 import { EVENT_LOG_LEVELS } from '../logEvents.js';
 import type { CallWatcher } from '../pipeline/callWatchers.js';
@@ -103,9 +103,27 @@ function spanEventAttributes(payload: Record<string, unknown>): Attributes {
   return attributes;
 }
 
-/** `error.type` for an event with a reason, nothing otherwise. */
-function errorType(reason: ErrorClassification | undefined): Attributes {
-  return reason === undefined ? {} : { 'error.type': reason.kind };
+/** `gen_ai.provider.name` (OpenTelemetry's GenAI values) of each provider a failure names. */
+const PROVIDER_NAMES: Readonly<Partial<Record<ErrorProvider, string>>> = {
+  openai: 'openai',
+  'azure-openai': 'azure.ai.openai',
+  anthropic: 'anthropic',
+  google: 'gcp.gen_ai',
+  bedrock: 'aws.bedrock',
+  mistral: 'mistral_ai',
+  groq: 'groq',
+};
+
+/**
+ * `error.type` for an event with a reason, nothing otherwise; with `gen_ai.provider.name` from
+ * the failure when `base` (the user's attributes) does not name the provider.
+ */
+function errorType(reason: ErrorClassification | undefined, base: Attributes): Attributes {
+  if (reason === undefined) return {};
+  const provider = reason.provider === undefined ? undefined : PROVIDER_NAMES[reason.provider];
+  return provider === undefined || base['gen_ai.provider.name'] !== undefined
+    ? { 'error.type': reason.kind }
+    : { 'error.type': reason.kind, 'gen_ai.provider.name': provider };
 }
 
 function checkPolicy(policy: unknown): asserts policy is InstrumentablePolicy {
@@ -224,7 +242,7 @@ export function instrument(
         ...base,
         'event.name': name,
         'event.severity': levels[name] ?? 'warn',
-        ...errorType(reason),
+        ...errorType(reason, base),
         ...(name === 'giveUp' ? { 'llm_resilience.give_up.why': String(event.why) } : {}),
       });
       const call = callSpan();
@@ -237,18 +255,18 @@ export function instrument(
   });
   on('failure', (event) => {
     const reason = event.reason as ErrorClassification;
-    operation.record(Number(event.durationMs) / 1000, { ...base, ...errorType(reason) });
+    operation.record(Number(event.durationMs) / 1000, { ...base, ...errorType(reason, base) });
   });
   on('streamEnd', (event) => {
     const reason = event.reason as ErrorClassification | undefined;
-    operation.record(Number(event.durationMs) / 1000, { ...base, ...errorType(reason) });
+    operation.record(Number(event.durationMs) / 1000, { ...base, ...errorType(reason, base) });
   });
   on('attempt', (event) => {
     const reason = event.reason as ErrorClassification | undefined;
     attemptDuration.record(Number(event.durationMs) / 1000, {
       ...base,
       'llm_resilience.attempt.number': Number(event.attempt),
-      ...errorType(reason),
+      ...errorType(reason, base),
     });
   });
   on('gateWait', (event) => gateWait.record(Number(event.waitMs) / 1000, base));
@@ -263,7 +281,7 @@ export function instrument(
         end: ({ attempts, reason }) => {
           span.setAttribute('http.request.resend_count', Math.max(0, attempts - 1));
           if (reason !== undefined) {
-            span.setAttribute('error.type', reason.kind);
+            span.setAttributes(errorType(reason, base));
             span.setStatus({ code: SpanStatusCode.ERROR, message: reason.kind });
           }
           span.end();
