@@ -33,9 +33,9 @@ const SCENARIOS: readonly Scenario[] = [
   s5StalledStreams,
   s6Fallback,
   s6bRateLimitSpill,
+  s7Fleet,
   s8PartialOutage,
   s9HeaderBudget,
-  s7Fleet,
   overhead,
   storeOverhead,
 ];
