@@ -54,7 +54,9 @@ const MAX_UNCORRECTED = 1_024;
  * starts from the successes per second just before the 429, never below the rate the waits
  * imply, grows while calls succeed, is multiplied by `decreaseFactor` on a new 429 at most once a
  * second, and is forgotten once the gate has been open `forgetAfterMs` without a 429 and nobody
- * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller
+ * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given, and, with
+ * `policy.fetch`, within the limits the server's replies report (`requestSent` / `onReply`); a
+ * reply's usage corrects `tokensPerMinute` (`onUsage`). The caller
  * reports each attempt's outcome with `onSuccess` / `onRateLimited`. Events go to `emit`; an
  * `emit` that throws cannot disturb the gate.
  */
