@@ -58,11 +58,13 @@ const MAX_UNCORRECTED = 1_024;
  * starts from the successes per second just before the 429, never below the rate the waits
  * imply, grows while calls succeed, is multiplied by `decreaseFactor` on a new 429 at most once a
  * second, and is forgotten once the gate has been open `forgetAfterMs` without a 429 and nobody
- * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given. The caller
- * reports each attempt's outcome with `onSuccess` / `onRateLimited`. A caller that accepts a
- * wait of `maxWaitMs` at most is refused (a {@link RateLimitHoldError}) instead of being held
- * longer, when it asks or when a 429 makes its wait longer while it waits. Events go to `emit`;
- * an `emit` that throws cannot disturb the gate.
+ * waits. Within the fixed `requestsPerMinute` / `tokensPerMinute` budgets when given, and, with
+ * `policy.fetch`, within the limits the server's replies report (`requestSent` / `onReply`); a
+ * reply's usage corrects `tokensPerMinute` (`onUsage`). The caller reports each attempt's outcome
+ * with `onSuccess` / `onRateLimited`. A caller that accepts a wait of `maxWaitMs` at most is
+ * refused (a {@link RateLimitHoldError}) instead of being held longer, when it asks or when a 429
+ * makes its wait longer while it waits. Events go to `emit`; an `emit` that throws cannot disturb
+ * the gate.
  */
 export class RateLimitGate {
   private readonly options: ResolvedRateLimitOptions;
