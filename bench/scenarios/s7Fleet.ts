@@ -150,7 +150,7 @@ export const s7Fleet: Scenario = {
         id: 'S7',
         title: 'S7: a fleet of processes',
         setup:
-          'Worker processes (forked, each with its own `createChatPolicy()` and openai client) share one fake server; call *i* goes to process *i* mod *n*. "shared" processes pass `store: createRedisStore({ client })` on one local redis-server (started by the bench); the others have no store. The storm is S1 (a token bucket of 20 requests/s, burst 20, 200 calls at once); the outage is S2 (503 for the first 3 s, 20 calls/s for 10 s).',
+          'Worker processes (forked, each with its own `createChatPolicy()` and openai client) share one fake server; call _i_ goes to process _i_ mod _n_. "shared" processes pass `store: createRedisStore({ client })` on one local redis-server (started by the bench); the others have no store. The storm is S1 (a token bucket of 20 requests/s, burst 20, 200 calls at once); the outage is S2 (503 for the first 3 s, 20 calls/s for 10 s).',
         table,
         checks,
         chart: requestsChart('benchmarks-s7.svg', 'S7 fleet: requests reaching the server', trials),

@@ -28,28 +28,29 @@ async function failOnce(sdk: 'openai' | 'anthropic', attributes?: Record<string,
   );
   try {
     await expect(
-      policy.execute(({ signal }) =>
-        sdk === 'openai'
-          ? new OpenAI({
-              apiKey: 'sk-test',
-              baseURL: server.baseURL,
-              maxRetries: 0,
-            }).chat.completions.create(
-              { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
-              { signal },
-            )
-          : new Anthropic({
-              apiKey: 'sk-ant-test',
-              baseURL: server.origin,
-              maxRetries: 0,
-            }).messages.create(
-              {
-                model: 'claude-sonnet-4-5',
-                max_tokens: 16,
-                messages: [{ role: 'user', content: 'hi' }],
-              },
-              { signal },
-            ),
+      policy.execute(
+        ({ signal }): Promise<unknown> =>
+          sdk === 'openai'
+            ? new OpenAI({
+                apiKey: 'sk-test',
+                baseURL: server.baseURL,
+                maxRetries: 0,
+              }).chat.completions.create(
+                { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+                { signal },
+              )
+            : new Anthropic({
+                apiKey: 'sk-ant-test',
+                baseURL: server.origin,
+                maxRetries: 0,
+              }).messages.create(
+                {
+                  model: 'claude-sonnet-4-5',
+                  max_tokens: 16,
+                  messages: [{ role: 'user', content: 'hi' }],
+                },
+                { signal },
+              ),
       ),
     ).rejects.toMatchObject({ status: 500 });
   } finally {
