@@ -4,6 +4,7 @@ import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
 import { llmRetry } from '../../src/pipeline/llmRetry.js';
 import { llmTimeout } from '../../src/pipeline/llmTimeout.js';
 import { rateLimitGate } from '../../src/pipeline/rateLimitGate.js';
+import { RateLimitHoldError } from '../../src/rateLimit/RateLimitHoldError.js';
 import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
 
 useFakeClock();
@@ -65,14 +66,18 @@ describe('execute maxWaitMs', () => {
     });
   });
 
-  it('fails a call at once with the 429 that closed the gate when it will not wait that long', async () => {
+  it('fails a call at once, without a request, when it will not wait for the closed gate', async () => {
     const policy = createPolicy({ rateLimit: {} });
     const limited = httpError(429, { retryAfterMs: 1_000 });
     await expect(policy.execute(() => Promise.reject(limited))).rejects.toBe(limited);
     const fn = vi.fn(() => 'ok');
     await vi.advanceTimersByTimeAsync(500);
     // 500 ms left: a call that waits up to 499 ms fails at once, one that waits 500 ms goes.
-    await expect(policy.execute(fn, { maxWaitMs: 499 })).rejects.toBe(limited);
+    await expect(policy.execute(fn, { maxWaitMs: 499 })).rejects.toMatchObject({
+      name: 'RateLimitHoldError',
+      waitMs: 500,
+      maxWaitMs: 499,
+    });
     expect(fn).not.toHaveBeenCalled();
     const patient = outcome(policy.execute(fn, { maxWaitMs: 500 }));
     await vi.advanceTimersByTimeAsync(500);
@@ -124,7 +129,7 @@ describe('a call refused at the closed gate', () => {
     await outcome(policy.execute(() => Promise.reject(limited), { maxWaitMs: 0 }));
     const events = recordEvents(policy);
     const fn = vi.fn(() => 'ok');
-    await expect(policy.execute(fn, { maxWaitMs: 100 })).rejects.toBe(limited);
+    await expect(policy.execute(fn, { maxWaitMs: 100 })).rejects.toBeInstanceOf(RateLimitHoldError);
     expect(fn).not.toHaveBeenCalled();
     expect(events.filter(([name]) => name === 'retry' || name === 'giveUp')).toEqual([
       ['giveUp', expect.objectContaining({ why: 'wait_too_long', attempts: 1 })],
