@@ -87,64 +87,47 @@ export const s7Fleet: Scenario = {
           ];
         }),
       );
-      const find = (name: string) => trials.find((t) => t.client === name);
+      type Target = [string, string, (t: Trial) => string, (t: Trial) => boolean];
+      const success = (client: string): Target => [
+        client,
+        'success 100%',
+        (t) => percent(successRate(t)),
+        (t) => successRate(t) === 1,
+      ];
+      /** Each trial's targets: what is measured, how it reads, and whether it passes. */
+      const targets: Target[] = [
+        success(STORM_SHARED),
+        [
+          STORM_SHARED,
+          'requests/call ≤ 1.05',
+          (t) => fixed2(requestsPerCall(t)),
+          (t) => requestsPerCall(t) <= 1.05,
+        ],
+        [
+          STORM_SHARED,
+          'makespan ≤ 10.5 s',
+          (t) => boundedDuration(makespan(t), CALL_BOUND_MS),
+          (t) => makespan(t) <= 10_500,
+        ],
+        success(STORM_COLD),
+        [
+          STORM_COLD,
+          'requests/call ≤ 2.00',
+          (t) => fixed2(requestsPerCall(t)),
+          (t) => requestsPerCall(t) <= 2,
+        ],
+        success(OUTAGE_SHARED),
+        [
+          OUTAGE_SHARED,
+          'requests during the outage ≤ 12',
+          (t) => String(duringOutage(t)),
+          (t) => duringOutage(t) <= 12,
+        ],
+      ];
       const checks: Check[] = [];
-      const shared = find(STORM_SHARED);
-      if (shared) {
-        checks.push(
-          {
-            client: STORM_SHARED,
-            target: 'success 100%',
-            measured: percent(successRate(shared)),
-            pass: successRate(shared) === 1,
-          },
-          {
-            client: STORM_SHARED,
-            target: 'requests/call ≤ 1.05',
-            measured: fixed2(requestsPerCall(shared)),
-            pass: requestsPerCall(shared) <= 1.05,
-          },
-          {
-            client: STORM_SHARED,
-            target: 'makespan ≤ 10.5 s',
-            measured: boundedDuration(makespan(shared), CALL_BOUND_MS),
-            pass: makespan(shared) <= 10_500,
-          },
-        );
-      }
-      const cold = find(STORM_COLD);
-      if (cold) {
-        checks.push(
-          {
-            client: STORM_COLD,
-            target: 'success 100%',
-            measured: percent(successRate(cold)),
-            pass: successRate(cold) === 1,
-          },
-          {
-            client: STORM_COLD,
-            target: 'requests/call ≤ 2.00',
-            measured: fixed2(requestsPerCall(cold)),
-            pass: requestsPerCall(cold) <= 2,
-          },
-        );
-      }
-      const fleetOutage = find(OUTAGE_SHARED);
-      if (fleetOutage) {
-        checks.push(
-          {
-            client: OUTAGE_SHARED,
-            target: 'success 100%',
-            measured: percent(successRate(fleetOutage)),
-            pass: successRate(fleetOutage) === 1,
-          },
-          {
-            client: OUTAGE_SHARED,
-            target: 'requests during the outage ≤ 12',
-            measured: String(duringOutage(fleetOutage)),
-            pass: duringOutage(fleetOutage) <= 12,
-          },
-        );
+      for (const [client, target, measure, passes] of targets) {
+        const trial = trials.find((t) => t.client === client);
+        if (trial) checks.push({ client, target, measured: measure(trial), pass: passes(trial) });
       }
       return {
         id: 'S7',
