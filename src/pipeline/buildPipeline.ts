@@ -4,7 +4,7 @@ import { limitOf } from '../validate.js';
 import { hedge } from './hedge.js';
 import { llmBulkhead } from './llmBulkhead.js';
 import { LlmCircuitBreakerPolicy } from './llmCircuitBreaker.js';
-import { llmRetry } from './llmRetry.js';
+import { LlmRetryPolicy } from './llmRetry.js';
 import { llmTimeout } from './llmTimeout.js';
 import type { PolicyOptions } from './options.js';
 import { RateLimitGatePolicy } from './rateLimitGate.js';
@@ -25,8 +25,8 @@ export interface Pipeline {
  * cockatiel's `wrap()`, outermost first: bulkhead, total timeout, retry, hedging, rate-limit
  * gate, circuit breaker, attempt timeout; the retry budget is the retry stage's. Every stage
  * reports to `reporter`'s emitter under its name. `attempt` is the innermost timeout: `timeout.attemptMs`, or a stream's `firstTokenMs`.
- * With a `store`, the gate and the breaker share one {@link SharedState}: the gate's round trips
- * to the store cover the breaker too.
+ * With a `store`, the gate, the breaker and the retry budget share one {@link SharedState}: the
+ * gate's round trips to the store cover the breaker and the budget's withdrawals too.
  */
 export function buildPipeline(
   options: PolicyOptions,
@@ -44,7 +44,11 @@ export function buildPipeline(
     : undefined;
   if (bulkhead) stages.push(llmBulkhead({ ...bulkhead, ...reporting }));
   if (totalMs !== undefined) stages.push(llmTimeout({ totalMs, ...reporting }));
-  if (retry) stages.push(llmRetry({ ...retry, budget: retryBudget ?? false, ...reporting }));
+  if (retry) {
+    stages.push(
+      new LlmRetryPolicy({ ...retry, budget: retryBudget ?? false, ...reporting }, shared),
+    );
+  }
   if (options.hedge) stages.push(hedge({ ...options.hedge, ...reporting }));
   const gate = rateLimit
     ? new RateLimitGatePolicy({ ...rateLimit, ...reporting }, shared, breaker)

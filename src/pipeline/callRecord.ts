@@ -1,5 +1,6 @@
 import { classifyError } from '../errors/classifyError.js';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
+import type { HeldLeave } from '../store/heldLeave.js';
 import type { SharedAttempt } from '../store/sharedAttempt.js';
 
 /** What the function given to `execute` receives for each attempt. */
@@ -85,6 +86,7 @@ export class CallRecord {
    * @internal
    */
   shared: SharedAttempt | undefined = undefined;
+  private held: HeldLeave[] | undefined = undefined;
   private failure: { error: unknown; reason: ErrorClassification } | undefined = undefined;
   private listeners: AbortListener[] | undefined = undefined;
   private controller = new AbortController();
@@ -143,6 +145,22 @@ export class CallRecord {
     const reason = classifyOnce(error);
     this.failure = { error, reason };
     return reason;
+  }
+
+  /**
+   * The ways out to the store that the retry stage holds while the call's attempt is under way
+   * (it has a shared retry budget), for every attempt of a hedge round; otherwise `undefined`.
+   * @internal
+   */
+  get heldLeaves(): HeldLeave[] | undefined {
+    return (this.root ?? this).held;
+  }
+
+  /** Holds the call's ways out from now on; returns those held until now (see heldLeaves). */
+  holdLeaves(hold: boolean): HeldLeave[] | undefined {
+    const held = this.held;
+    this.held = hold ? [] : undefined;
+    return held;
   }
 
   /** Forgets the last hold: a new round of attempts starts. */

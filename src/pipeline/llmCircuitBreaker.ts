@@ -13,6 +13,7 @@ import {
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { sleep } from '../signals.js';
 import { aPolicyStore } from '../store/checkStore.js';
+import { sendLeave } from '../store/heldLeave.js';
 import type {
   EnterAnswer,
   LeaveAnswer,
@@ -238,9 +239,9 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     } finally {
       const { breaker, onLeft } = slot;
       if (breaker !== undefined && (breaker.outcome !== 'none' || breaker.probe)) {
-        void shared.leave({ sentAt: entry.at, breaker }).then((answer) => {
-          if (answer !== undefined) onLeft?.(answer);
-        });
+        sendLeave(shared, call.heldLeaves, { sentAt: entry.at, breaker }, (answer) =>
+          onLeft?.(answer),
+        );
       }
     }
   }

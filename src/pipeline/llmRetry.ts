@@ -5,6 +5,12 @@ import {
 } from 'cockatiel';
 import type { GiveUpWhy } from '../events.js';
 import { sleep } from '../signals.js';
+import { aPolicyStore } from '../store/checkStore.js';
+import { type HeldLeave, releaseLeaves } from '../store/heldLeave.js';
+import type { PolicyStore } from '../store/PolicyStore.js';
+import { SharedRetryBudget } from '../store/SharedRetryBudget.js';
+import { SharedState } from '../store/SharedState.js';
+import { checkValue } from '../validate.js';
 import type { CallRecord, LlmCallContext } from './callRecord.js';
 import { checkRetryOptions, type RetryBudgetOptions, type RetryOptions } from './options.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
@@ -34,6 +40,12 @@ export type LlmRetryOptions = Partial<RetryOptions> &
      * (a {@link RetryBudget}) shared with other retry stages. Default: no budget.
      */
     budget?: Partial<RetryBudgetOptions> | RetryBudgetStore | false;
+    /**
+     * Shares the budget (given as options) with every retry stage of the same `name` on this
+     * store, in any process: the fleet's retries are bounded by the fleet's calls
+     * (docs/distributed.md). Default: none (in-process).
+     */
+    store?: PolicyStore;
   };
 
 /** Deposits a call in `budget` at `now`; a store that throws loses the deposit, not the call. */
@@ -45,8 +57,17 @@ function deposit(budget: RetryBudgetStore, now: number): void {
   }
 }
 
-/** Whether `budget` grants a retry at `now`: a store's throw or rejection grants it. */
-function withdraw(budget: RetryBudgetStore, now: number): boolean | Promise<boolean> {
+/**
+ * Whether `budget` grants a retry at `now`: a store's throw or rejection grants it. A shared
+ * budget asks with the failed attempt's ways out (`held`); any other budget lets them go first.
+ */
+function withdraw(
+  budget: RetryBudgetStore,
+  now: number,
+  held: readonly HeldLeave[] | undefined,
+): boolean | Promise<boolean> {
+  if (budget instanceof SharedRetryBudget) return budget.withdrawWith(now, held);
+  releaseLeaves(held);
   let answer: boolean | PromiseLike<boolean>;
   try {
     answer = budget.tryWithdraw(now);
@@ -85,17 +106,28 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
   private readonly options: RetryOptions;
   private readonly jitter: IExponentialBackoffOptions<JitterState>;
 
-  constructor(options: LlmRetryOptions = {}) {
+  /**
+   * @param options The stage's options.
+   * @param shared The policy's shared state (`createPolicy` gives the one its gate shares).
+   * @internal
+   */
+  constructor(options: LlmRetryOptions = {}, shared?: SharedState) {
     super(checkReporting('retry', options));
-    const { budget, ...retry } = withoutReporting(options);
+    const { budget, store, ...retry } = withoutReporting(options);
+    if (store !== undefined) checkValue('retry.store', store, aPolicyStore);
     const o = checkRetryOptions({ ...RETRY_DEFAULTS, ...retry });
     this.options = o;
-    this.budget =
-      budget === undefined || budget === false
+    const state =
+      shared ??
+      (store === undefined
         ? undefined
-        : isRetryBudgetStore(budget)
-          ? budget
-          : new RetryBudget(budget, 'retry.budget');
+        : new SharedState(store.policyState(this.name), this.reporter));
+    if (budget === undefined || budget === false) this.budget = undefined;
+    else if (isRetryBudgetStore(budget)) this.budget = budget;
+    else {
+      const local = new RetryBudget(budget, 'retry.budget');
+      this.budget = state === undefined ? local : new SharedRetryBudget(local, state);
+    }
     this.jitter = {
       generator: decorrelatedJitterGenerator,
       exponent: 2,
@@ -107,18 +139,25 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
   protected async run<T>(fn: StageFn<T, LlmCallContext>, call: CallRecord): Promise<T> {
     const { budget } = this;
     if (budget !== undefined) deposit(budget, Date.now());
+    // A shared budget's withdrawal rides with the failed attempt's way out: it is held till then.
+    const holds = budget instanceof SharedRetryBudget;
     let jitter: JitterState | undefined;
     for (let round = 1; ; round++) {
       // One attempt a round, or several with the hedging stage inside: `call.attempt` numbers them.
       const first = ++call.attempt;
       call.clearHold();
+      if (holds) call.holdLeaves(true);
       const startedAt = Date.now();
       let value: T;
       try {
         value = await fn({ signal: call.signal, attempt: first });
       } catch (error) {
+        const held = holds ? call.holdLeaves(false) : undefined;
         const attempt = call.attempt;
-        if (call.aborted) throw error;
+        if (call.aborted) {
+          releaseLeaves(held);
+          throw error;
+        }
         const now = Date.now();
         const reason = call.reasonOf(error);
         this.reporter.report('attempt', () => ({ attempt, durationMs: now - startedAt, reason }));
@@ -158,10 +197,10 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
           why = 'wait_too_long';
         }
         if (why === undefined && spends && budget !== undefined) {
-          const answer = withdraw(budget, now);
+          const answer = withdraw(budget, now, held);
           if (answer !== true && (answer === false || !(await answer))) why = 'retry_budget';
           if (call.aborted) throw call.reason;
-        }
+        } else releaseLeaves(held);
         if (why !== undefined) {
           this.reporter.report('giveUp', () => ({ attempts: attempt, reason, why }));
           throw error;
@@ -172,6 +211,7 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
         else if (call.aborted) throw call.reason;
         continue;
       }
+      if (holds) releaseLeaves(call.holdLeaves(false));
       const attempt = call.attempt;
       this.reporter.report('attempt', () => ({ attempt, durationMs: Date.now() - startedAt }));
       return value;

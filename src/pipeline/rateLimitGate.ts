@@ -6,7 +6,8 @@ import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
 import { usageTokensOf } from '../rateLimit/usageTokens.js';
 import { sleep } from '../signals.js';
 import { aPolicyStore } from '../store/checkStore.js';
-import type { LeaveAnswer, PolicyStore, SharedGateSettings } from '../store/PolicyStore.js';
+import { sendLeave } from '../store/heldLeave.js';
+import type { PolicyStore, SharedGateSettings } from '../store/PolicyStore.js';
 import { SharedState } from '../store/SharedState.js';
 import type { SharedAttempt } from '../store/sharedAttempt.js';
 import { checkValue } from '../validate.js';
@@ -97,6 +98,11 @@ export class RateLimitGatePolicy extends PipelineStage {
   private async runLocal<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
     const heldFrom = Date.now();
     await this.acquireLocal(call);
+    return this.attempt(fn, call, heldFrom);
+  }
+
+  /** The attempt, once it has its place: `gateWait`, then its outcome reported to the gate. */
+  private async attempt<T>(fn: StageFn<T>, call: CallRecord, heldFrom: number): Promise<T> {
     const { attempt } = call;
     this.reporter.report('gateWait', () => ({ attempt, waitMs: Date.now() - heldFrom }));
     let value: T;
@@ -129,36 +135,29 @@ export class RateLimitGatePolicy extends PipelineStage {
   }
 
   private async runShared<T>(fn: StageFn<T>, call: CallRecord, shared: SharedState): Promise<T> {
-    const { gate } = this;
-    this.refuseLongClosure(call);
     const heldFrom = Date.now();
-    const cost = gate.costOf(call.tokens);
     const breaker = this.breaker?.sharedSettings;
+    const { maxWaitMs } = call;
     const entry = await shared.enter({
-      gate: { ...this.settings(), cost },
+      gate: {
+        ...this.settings(),
+        cost: this.gate.costOf(call.tokens),
+        refuseAboveMs: maxWaitMs ?? -1,
+      },
       ...(breaker === undefined ? {} : { breaker }),
     });
     if (entry === undefined) await this.acquireLocal(call);
     else {
       this.heard(entry.closedForMs, entry.paceRatePerSec);
-      const refused = entry.breaker === 'open' || entry.breaker === 'halfOpen';
       if (call.signal.aborted) throw call.signal.reason;
-      // A fleet's probe goes on: refusing it would keep the fleet's trial until its key expires.
-      if (
-        entry.breaker === 'closed' &&
-        call.maxWaitMs !== undefined &&
-        entry.waitMs > call.maxWaitMs
-      ) {
-        call.holdNext('gate', Date.now() + entry.waitMs);
-        throw new RateLimitHoldError(Math.ceil(entry.waitMs), call.maxWaitMs);
-      }
-      if (!refused && entry.waitMs >= 1) {
-        this.backlog++;
-        try {
-          await sleep(entry.waitMs, call.signal);
-        } finally {
-          this.backlog--;
+      // Only an attempt the fleet's breaker lets through waits: a refused one fails inside, and
+      // the fleet's probe is never refused (its trial would stay taken until its key expires).
+      if (entry.breaker === 'closed' || entry.breaker === 'probe') {
+        if (entry.refused) {
+          call.holdNext('gate', Date.now() + entry.waitMs);
+          throw new RateLimitHoldError(Math.ceil(entry.waitMs), maxWaitMs ?? 0);
         }
+        if (entry.waitMs >= 1) await this.wait(entry.waitMs, call);
       }
     }
     const slot: SharedAttempt = {
@@ -168,30 +167,30 @@ export class RateLimitGatePolicy extends PipelineStage {
       onLeft: undefined,
     };
     call.shared = slot;
-    const { attempt } = call;
-    this.reporter.report('gateWait', () => ({ attempt, waitMs: Date.now() - heldFrom }));
     let value: T;
     try {
-      value = await fn({ signal: call.signal });
+      value = await this.attempt(fn, call, heldFrom);
     } catch (error) {
       call.shared = undefined;
-      const reason = this.failed(error, call);
-      this.leave(
-        shared,
-        slot,
-        reason.kind === 'rate_limit'
-          ? 'rateLimited'
-          : reason.kind === 'aborted'
-            ? undefined
-            : 'answered',
-        reason.retryAfterMs,
-      );
+      const { kind, retryAfterMs } = call.reasonOf(error);
+      const outcome =
+        kind === 'rate_limit' ? 'rateLimited' : kind === 'aborted' ? undefined : 'answered';
+      this.leave(shared, slot, call, outcome, retryAfterMs);
       throw error;
     }
     call.shared = undefined;
-    this.answered(value, call);
-    this.leave(shared, slot, 'answered', undefined);
+    this.leave(shared, slot, call, 'answered', undefined);
     return value;
+  }
+
+  /** Waits for the attempt's place in the fleet's budgets and pace. */
+  private async wait(ms: number, call: CallRecord): Promise<void> {
+    this.backlog++;
+    try {
+      await sleep(ms, call.signal);
+    } finally {
+      this.backlog--;
+    }
   }
 
   /** When the gate reopens: its own closure, or the fleet's as last heard from the store. */
@@ -199,33 +198,21 @@ export class RateLimitGatePolicy extends PipelineStage {
     return Math.max(this.gate.reopensAt, this.shared?.available ? this.sharedClosedUntil : 0);
   }
 
-  /** A call that will not wait as long as the fleet's gate stays closed fails at once. */
-  private refuseLongClosure(call: CallRecord): void {
-    const { maxWaitMs } = call;
-    if (maxWaitMs === undefined) return;
-    const { reopensAt } = this;
-    const waitMs = reopensAt - Date.now();
-    if (waitMs > maxWaitMs) {
-      call.holdNext('gate', reopensAt);
-      throw new RateLimitHoldError(Math.ceil(waitMs), maxWaitMs);
-    }
-  }
-
-  /** Reports a failed attempt to the gate; returns its classification. */
-  private failed(error: unknown, call: CallRecord): ReturnType<CallRecord['reasonOf']> {
+  /** Reports a failed attempt to the gate. */
+  private failed(error: unknown, call: CallRecord): void {
     const { gate } = this;
     const reason = call.reasonOf(error);
     if (reason.kind === 'rate_limit') {
       gate.onRateLimited(reason);
       call.holdNext('gate', this.reopensAt);
     } else if (reason.kind !== 'aborted') gate.onSuccess();
-    return reason;
   }
 
   /** The way out: one round trip with the gate's outcome and the breaker's, not awaited. */
   private leave(
     shared: SharedState,
     slot: SharedAttempt,
+    call: CallRecord,
     outcome: 'answered' | 'rateLimited' | undefined,
     hintMs: number | undefined,
   ): void {
@@ -237,26 +224,23 @@ export class RateLimitGatePolicy extends PipelineStage {
     ) {
       return;
     }
-    void shared
-      .leave({
+    const gate =
+      outcome === undefined
+        ? undefined
+        : { ...this.settings(), outcome, hintMs: hintMs ?? -1, backlogged: this.backlog > 0 };
+    sendLeave(
+      shared,
+      call.heldLeaves,
+      {
         sentAt: entry.at,
         ...(breaker === undefined ? {} : { breaker }),
-        ...(outcome === undefined
-          ? {}
-          : {
-              gate: {
-                ...this.settings(),
-                outcome,
-                hintMs: hintMs ?? -1,
-                backlogged: this.backlog > 0,
-              },
-            }),
-      })
-      .then((answer: LeaveAnswer | undefined) => {
-        if (answer === undefined) return;
+        ...(gate === undefined ? {} : { gate }),
+      },
+      (answer) => {
         this.heard(answer.closedForMs, answer.paceRatePerSec);
         slot.onLeft?.(answer);
-      });
+      },
+    );
   }
 
   private settings(): SharedGateSettings {

@@ -87,13 +87,18 @@ function fields(reply: unknown, count: number): string[] {
 
 const VERDICTS: ReadonlySet<string> = new Set(['closed', 'probe', 'open', 'halfOpen']);
 
-/** How long a policy's key must outlive its last write: its longest closure or open time, twice. */
+/**
+ * How long a policy's key must outlive its last write: twice its longest closure, open time or
+ * retry budget window.
+ */
 function ttlOf(
   gateMaxWaitMs: number,
   breaker: { maxHalfOpenAfterMs: number; probeLeaseMs: number } | undefined,
+  retryBudget: { windowMs: number } | undefined,
 ): string {
   const breakerMs = breaker === undefined ? 0 : breaker.maxHalfOpenAfterMs + breaker.probeLeaseMs;
-  return String(Math.ceil(Math.max(MIN_TTL_MS, 2 * gateMaxWaitMs, 2 * breakerMs)));
+  const windowMs = retryBudget?.windowMs ?? 0;
+  return String(Math.ceil(Math.max(MIN_TTL_MS, 2 * gateMaxWaitMs, 2 * breakerMs, 2 * windowMs)));
 }
 
 /** One policy's state in one Redis hash, `<prefix>:{<name>}` (the hash tag keeps it in one slot). */
@@ -123,12 +128,13 @@ class RedisPolicyState implements PolicyStateStore {
       String(gate?.tokensPerMinute ?? 0),
       String(gate?.cost ?? 0),
       String(gate?.forgetAfterMs ?? 0),
-      ttlOf(gate?.maxWaitMs ?? 0, breaker),
+      ttlOf(gate?.maxWaitMs ?? 0, breaker, undefined),
+      String(gate?.refuseAboveMs ?? -1),
     ];
-    const [verdict, breakerMs, waitMs, closedMs, at, pace] = fields(
+    const [verdict, breakerMs, waitMs, closedMs, at, pace, refused] = fields(
       await enter.run(this.client, this.keys, args),
-      6,
-    ) as [string, string, string, string, string, string];
+      7,
+    ) as [string, string, string, string, string, string, string];
     if (!VERDICTS.has(verdict)) throw new TypeError(`unexpected reply from Redis: ${verdict}`);
     return {
       at: Number(at),
@@ -137,11 +143,12 @@ class RedisPolicyState implements PolicyStateStore {
       waitMs: Number(waitMs),
       closedForMs: Number(closedMs),
       paceRatePerSec: Number(pace),
+      refused: refused === '1',
     };
   }
 
   async leave(report: LeaveReport): Promise<LeaveAnswer> {
-    const { breaker: b, gate: g } = report;
+    const { breaker: b, gate: g, retryBudget: y } = report;
     const outcome =
       b === undefined ? '0' : b.outcome === 'success' ? '1' : b.outcome === 'failure' ? '2' : '0';
     const args = [
@@ -165,17 +172,24 @@ class RedisPolicyState implements PolicyStateStore {
       String(g?.decreaseFactor ?? 1),
       String(g?.minRatePerSec ?? 0),
       String(g?.forgetAfterMs ?? 0),
-      ttlOf(g?.maxWaitMs ?? 0, b),
+      ttlOf(g?.maxWaitMs ?? 0, b, y),
+      y === undefined ? '0' : '1',
+      String(y?.percent ?? 0),
+      String(y?.minPerSec ?? 0),
+      String(y?.windowMs ?? 1),
+      String(y?.deposits ?? 0),
+      y?.withdraw === true ? '1' : '0',
     ];
-    const [change, openMs, closedMs, pace] = fields(
+    const [change, openMs, closedMs, pace, granted] = fields(
       await leave.run(this.client, this.keys, args),
-      4,
-    ) as [string, string, string, string];
+      5,
+    ) as [string, string, string, string, string];
     return {
       breaker:
         change === 'opened' ? { opened: Number(openMs) } : change === 'reset' ? 'reset' : undefined,
       closedForMs: Number(closedMs),
       paceRatePerSec: Number(pace),
+      ...(granted === '' ? {} : { retryGranted: granted === '1' }),
     };
   }
 

@@ -26,19 +26,21 @@ local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 
 /**
  * The way in. ARGV: breaker on, probe lease ms, gate on, requests/min, tokens/min, cost,
- * forgetAfterMs, ttl ms. Returns verdict, breaker ms, wait ms, closed-for ms, now, pace.
+ * forgetAfterMs, ttl ms, refuse-above ms (-1: none). Returns verdict, breaker ms, wait ms,
+ * closed-for ms, now, pace, refused ('1' when the wait is above refuse-above: nothing reserved).
  */
 export const ENTER = `${PRELUDE}${NOW}
 local breakerOn = a[1] == '1'
 local lease = n(a[2])
 local gateOn = a[3] == '1'
 local rpm, tpm, cost, forget, ttl = n(a[4]), n(a[5]), n(a[6]), n(a[7]), n(a[8])
+local refuseAbove = tonumber(a[9]) or -1
 local f = redis.call('HMGET', key, 'bs', 'bu', 'bp', 'cu', 'rt', 'tt', 'pr', 'pt', 'pq')
 local bs, bu, bp, cu = n(f[1]), n(f[2]), n(f[3]), n(f[4])
 local rt, tt, pr, pt, pq = n(f[5]), n(f[6]), n(f[7]), n(f[8]), n(f[9])
 if breakerOn and bs == 1 then
-  if now < bu then return {'open', r(bu - now), '0', r(cu - now), r(now), r(pr)} end
-  if bp > now then return {'halfOpen', r(bp - now), '0', r(cu - now), r(now), r(pr)} end
+  if now < bu then return {'open', r(bu - now), '0', r(cu - now), r(now), r(pr), '0'} end
+  if bp > now then return {'halfOpen', r(bp - now), '0', r(cu - now), r(now), r(pr), '0'} end
 end
 local verdict, breakerMs = 'closed', 0
 local out = {}
@@ -66,16 +68,56 @@ if gateOn then
     pT = 1000 / pr
     start = math.max(start, allowedAt(pt, pT, math.max(1, pr), 1))
   end
+  wait = start - now
+  if verdict == 'closed' and refuseAbove >= 0 and wait > refuseAbove then
+    if #out > 0 then redis.call('HSET', key, unpack(out)) end
+    return {verdict, '0', r(wait), r(cu - now), r(now), r(pr), '1'}
+  end
   if rpm > 0 then out[#out + 1] = 'rt'; out[#out + 1] = s(math.max(rt, start) + rT) end
   if tpm > 0 then out[#out + 1] = 'tt'; out[#out + 1] = s(math.max(tt, start) + cost * tT) end
   if pr > 0 then out[#out + 1] = 'pt'; out[#out + 1] = s(math.max(pt, start) + pT) end
-  wait = start - now
 end
 if #out > 0 then
   redis.call('HSET', key, unpack(out))
   redis.call('PEXPIRE', key, ttl)
 end
-return {verdict, r(breakerMs), r(wait), r(cu - now), r(now), r(pr)}
+return {verdict, r(breakerMs), r(wait), r(cu - now), r(now), r(pr), '0'}
+`;
+
+/**
+ * The retry budget, as the in-process `RetryBudget` keeps it: the calls (`d`) and the retries
+ * (`w`) of the window's 10 slices and the one it is leaving, and the last slice (`s`).
+ */
+export const RETRY_BUDGET = `
+local SLICES = 10
+local function budgetAdvance(b, now, sliceMs)
+  local slice = math.floor(now / sliceMs)
+  if slice > b.s then
+    local cleared = math.min(slice - b.s, SLICES + 1)
+    for x = slice - cleared + 1, slice do
+      local i = x % (SLICES + 1)
+      b.d[i], b.w[i] = 0, 0
+    end
+    b.s = slice
+  end
+  return b.s % (SLICES + 1)
+end
+local function budgetDeposit(b, now, sliceMs, count)
+  local i = budgetAdvance(b, now, sliceMs)
+  b.d[i] = b.d[i] + count
+end
+-- The oldest slice straddles the window's start: its calls may be older than the window.
+local function budgetWithdraw(b, now, sliceMs, percent, reserve)
+  local index = budgetAdvance(b, now, sliceMs)
+  local deposited, withdrawn = 0, 0
+  for i = 0, SLICES do
+    withdrawn = withdrawn + b.w[i]
+    if i ~= (index + 1) % (SLICES + 1) then deposited = deposited + b.d[i] end
+  end
+  if (withdrawn + 1) * 100 > percent * deposited + reserve then return false end
+  b.w[index] = b.w[index] + 1
+  return true
+end
 `;
 
 /**
@@ -83,9 +125,11 @@ return {verdict, r(breakerMs), r(wait), r(cu - now), r(now), r(pr)}
  * halfOpenAfterMs, maxHalfOpenAfterMs, consecutiveFailures (0: sampling), failureRatio,
  * samplingMs, minimumCalls; gate outcome (0 none, 1 answered, 2 rate-limited), 429 hint ms,
  * backoffMs, maxWaitMs, sent at, backlogged, requests/min, increasePerSec, decreaseFactor,
- * minRatePerSec, forgetAfterMs; ttl ms. Returns breaker change, open ms, closed-for ms, pace.
+ * minRatePerSec, forgetAfterMs; ttl ms; retry budget on, percent, minPerSec, windowMs, calls,
+ * withdraw. Returns breaker change, open ms, closed-for ms, pace, retry granted ('1', '0', or ''
+ * when not asked).
  */
-export const LEAVE = `${PRELUDE}${NOW}
+export const LEAVE = `${PRELUDE}${RETRY_BUDGET}${NOW}
 local bo, probe, bhint = a[1], a[2] == '1', n(a[3])
 local first, longest, consecutive = n(a[4]), n(a[5]), n(a[6])
 local ratio, samplingMs, minCalls = n(a[7]), n(a[8]), n(a[9])
@@ -179,7 +223,27 @@ elseif go == '1' then
 end
 local out = {}
 for _, name in ipairs(names) do out[#out + 1] = name; out[#out + 1] = s(v[name]) end
+local granted = ''
+if a[22] == '1' then
+  local percent, minPerSec, windowMs, calls = n(a[23]), n(a[24]), n(a[25]), n(a[26])
+  local fields = {'ys'}
+  for i = 0, SLICES do fields[#fields + 1] = 'y' .. i; fields[#fields + 1] = 'z' .. i end
+  local g = redis.call('HMGET', key, unpack(fields))
+  local b = {s = n(g[1]), d = {}, w = {}}
+  for i = 0, SLICES do b.d[i], b.w[i] = n(g[2 + 2 * i]), n(g[3 + 2 * i]) end
+  local sliceMs = windowMs / SLICES
+  if calls > 0 then budgetDeposit(b, now, sliceMs, calls) end
+  if a[27] == '1' then
+    local reserve = minPerSec * (windowMs / 1000) * 100
+    granted = budgetWithdraw(b, now, sliceMs, percent, reserve) and '1' or '0'
+  end
+  out[#out + 1] = 'ys'; out[#out + 1] = s(b.s)
+  for i = 0, SLICES do
+    out[#out + 1] = 'y' .. i; out[#out + 1] = s(b.d[i])
+    out[#out + 1] = 'z' .. i; out[#out + 1] = s(b.w[i])
+  end
+end
 redis.call('HSET', key, unpack(out))
 redis.call('PEXPIRE', key, ttl)
-return {change, r(openMs), r(v.cu - now), r(v.pr)}
+return {change, r(openMs), r(v.cu - now), r(v.pr), granted}
 `;

@@ -1,6 +1,7 @@
 /**
  * Where policies keep the state their processes share (docs/distributed.md): the rate-limit
- * gate's budgets, its closure after a 429 and its learned pace, and the circuit breaker's state.
+ * gate's budgets, its closure after a 429 and its learned pace, the circuit breaker's state, and
+ * the retry budget.
  * Policies with the same `name` on the same store share that state, in any process. Left out
  * (`createPolicy` without `store`), every stage keeps its state in the process, as always.
  * `createRedisStore` (`llm-resilience/redis`) is the store for Redis, Valkey and Upstash.
@@ -30,7 +31,10 @@ export interface PolicyStateStore {
   readonly connection?: object;
   /** Before an attempt: checks the breaker and reserves the attempt's place within the gate. */
   enter(request: EnterRequest): Promise<EnterAnswer>;
-  /** After an attempt: records its outcome with the breaker and the gate. */
+  /**
+   * After an attempt: records its outcome with the breaker and the gate, and the calls and the
+   * retry of the retry budget.
+   */
   leave(report: LeaveReport): Promise<LeaveAnswer>;
   /** Resolves once the store answers (used to notice it is back after a failure). */
   ping(): Promise<void>;
@@ -82,6 +86,11 @@ export interface EnterRequest {
   gate?: SharedGateSettings & {
     /** The attempt's token cost, for `tokensPerMinute`. */
     cost: number;
+    /**
+     * The call's `maxWaitMs`, or -1 for none: a place further away than this is not reserved
+     * (the attempt is refused) unless the breaker gave it the fleet's trial.
+     */
+    refuseAboveMs: number;
   };
 }
 
@@ -102,6 +111,11 @@ export interface EnterAnswer {
   closedForMs: number;
   /** The fleet's pace learned from 429s, in requests per second; 0 while unpaced. */
   paceRatePerSec: number;
+  /**
+   * Whether the gate refused the attempt: it would wait longer than `gate.refuseAboveMs`, and
+   * nothing was reserved for it.
+   */
+  refused: boolean;
 }
 
 /** How an attempt ended, for the breaker: `none` when it got no answer (aborted). */
@@ -120,6 +134,8 @@ export interface LeaveReport {
     /** The server's wait hint of a failure, in ms; -1 for none. */
     hintMs: number;
   };
+  /** Present when the policy has a retry budget with calls to count or a retry to take. */
+  retryBudget?: SharedRetryBudgetReport;
   /** Present when it passed the gate and was answered: `rateLimited` is a 429. */
   gate?: SharedGateSettings & {
     /** Answered (anything but a 429), or rate-limited (a 429). */
@@ -129,6 +145,20 @@ export interface LeaveReport {
     /** Whether calls of this process wait on the pace (only then does a success raise it). */
     backlogged: boolean;
   };
+}
+
+/** The retry budget's part of a way out: its settings, the calls to count, the retry to take. */
+export interface SharedRetryBudgetReport {
+  /** See `RetryBudgetOptions`: the fleet's share of retries, in percent. */
+  percent: number;
+  /** See `RetryBudgetOptions`: the fleet's retries a second whatever the traffic. */
+  minPerSec: number;
+  /** See `RetryBudgetOptions`, in ms. */
+  windowMs: number;
+  /** Calls made since the policy last sent its calls, counted now. */
+  deposits: number;
+  /** Whether to take one retry, if the budget has room for it (`LeaveAnswer.retryGranted`). */
+  withdraw: boolean;
 }
 
 /** The answer to {@link LeaveReport}. */
@@ -145,4 +175,6 @@ export interface LeaveAnswer {
   closedForMs: number;
   /** The fleet's pace learned from 429s, in requests per second; 0 while unpaced. */
   paceRatePerSec: number;
+  /** Whether the retry budget had room for the retry asked (`retryBudget.withdraw`). */
+  retryGranted?: boolean;
 }

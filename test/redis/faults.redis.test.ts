@@ -96,6 +96,41 @@ describe.each(['ioredis 6', 'redis 6'] as const)(
       expect(await burst(policies)).toBeLessThanOrEqual(7);
     });
 
+    it("bounds retries by this process's own budget while Redis is down", async () => {
+      const name = `fault-budget-${++run}`;
+      const make = () =>
+        createPolicy({
+          name,
+          store,
+          retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
+          retryBudget: { percent: 50, minPerSec: 0 },
+        });
+      const [a, b] = [make(), make()];
+      let recovered = 0;
+      b.events.on('storeRecovered', () => recovered++);
+      let attempts = 0;
+      const failing = () => {
+        attempts++;
+        return Promise.reject(Object.assign(new Error('down'), { status: 503 }));
+      };
+      const calls = (policy: LlmPolicy, count: number) =>
+        Promise.allSettled(Array.from({ length: count }, () => policy.execute(failing)));
+      await Promise.all(Array.from({ length: 10 }, () => a.execute(() => 1)));
+      await server.stop();
+      const started = Date.now();
+      await calls(b, 10);
+      // b's own 10 calls allow 5 retries: a's calls, counted in the store, are out of reach.
+      expect(attempts).toBe(15);
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 500);
+      await server.restart();
+      const deadline = Date.now() + 5_000;
+      while (recovered === 0 && Date.now() < deadline) {
+        await b.execute(() => 1);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(recovered).toBe(1);
+    });
+
     it('does not wait for a paused Redis beyond timeoutMs', async () => {
       const { policies, events } = pair(6000);
       await burst(policies);

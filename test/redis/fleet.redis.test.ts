@@ -61,6 +61,30 @@ describe('a fleet of processes on one Redis store', () => {
     expect(alone.filter((t) => t - (alone[0] as number) < 50).length).toBe(24);
   }, 30_000);
 
+  it("bounds every process's retries by the fleet's calls, through one retry budget", async () => {
+    const options = {
+      retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1 },
+      retryBudget: { percent: 50, minPerSec: 0, windowMs: 2_000 },
+      circuitBreaker: false,
+    };
+    const failingBurst = async (alone: boolean): Promise<number> => {
+      await start(options, alone);
+      const [first, second] = fleet.workers;
+      const calls = first?.next('burst');
+      first?.send({ type: 'burst', count: 10 });
+      await calls;
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const failed = second?.next('burst');
+      second?.send({ type: 'burst', count: 4, failing: true });
+      const reply = await failed;
+      expect(reply?.errors).toHaveLength(4);
+      return reply?.times.length ?? 0;
+    };
+    // 14 calls in the fleet allow 7 retries: all 4 are made. Alone, 4 calls allow 2.
+    expect(await failingBurst(false)).toBe(8);
+    expect(await failingBurst(true)).toBe(6);
+  }, 30_000);
+
   it('opens the breaker of every process on failures counted across them', async () => {
     await start({
       circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 10_000 },

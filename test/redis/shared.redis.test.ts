@@ -1,7 +1,14 @@
 import { BrokenCircuitError } from 'cockatiel';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolicy, type LlmPolicy, type PolicyOptions } from '../../src/index.js';
+import {
+  createPolicy,
+  type LlmPolicy,
+  type LlmRetryPolicy,
+  llmRetry,
+  type PolicyOptions,
+  RateLimitHoldError,
+} from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { replies, startFakeOpenAI } from '../../src/testing/index.js';
 import { CLIENT_KINDS, connectClient, type TestClient } from '../support/redisClients.js';
@@ -97,6 +104,25 @@ describe.each(CLIENT_KINDS)('createRedisStore with %s', (kind) => {
     }
   });
 
+  it('gives two policies of one name one retry budget, bounded by the calls of both', async () => {
+    const [a, b] = pair({
+      retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
+      retryBudget: { percent: 50, minPerSec: 0, windowMs: 2_000 },
+    });
+    // a's 10 calls reach the store within a tenth of the window, though a never retries.
+    await Promise.all(Array.from({ length: 10 }, () => a.execute(() => 1)));
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      return Promise.reject(serverError());
+    };
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => b.execute(failing)));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    // The pair's 30 calls allow 15 retries (15 × 100 <= 50 × 30); b's 20 alone would allow 10.
+    expect(attempts).toBe(35);
+  });
+
   it('opens the breaker for all, lets one trial through for all, and closes it for all', async () => {
     const [a, b] = pair({
       circuitBreaker: { consecutiveFailures: 4, halfOpenAfterMs: 300 },
@@ -177,6 +203,102 @@ describe('the Redis store, round trips and keys', () => {
     await policy.execute(() => 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(counted).toEqual(['evalsha', 'evalsha']);
+  });
+
+  it("asks the shared retry budget for a retry within the failed attempt's way out", async () => {
+    const counted: string[] = [];
+    const client = connection.client as Record<string, (...args: unknown[]) => unknown>;
+    const counting = new Proxy(client, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if ((key === 'evalsha' || key === 'eval') && typeof value === 'function') {
+          return (...args: unknown[]) => {
+            counted.push(String(key));
+            return value.apply(target, args);
+          };
+        }
+        return value;
+      },
+    });
+    const store = createRedisStore({
+      client: counting,
+      prefix: `llmr-budget-trips-${process.pid}`,
+      timeoutMs: 1000,
+    });
+    const policy = createPolicy({
+      name: 'budget-trips',
+      store,
+      rateLimit: {},
+      circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1000 },
+      retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
+      retryBudget: { windowMs: 1_000 },
+    });
+    await policy.execute(() => 1); // loads the scripts
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    counted.length = 0;
+    let attempts = 0;
+    const failing = () =>
+      ++attempts === 1 ? Promise.reject(serverError()) : Promise.resolve(attempts);
+    await expect(policy.execute(failing)).resolves.toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // In and out for each attempt: the retry and the call's count rode with the first way out.
+    expect(counted).toEqual(['evalsha', 'evalsha', 'evalsha', 'evalsha']);
+    counted.length = 0;
+    await policy.execute(() => 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(counted).toEqual(['evalsha', 'evalsha']);
+    // A call that asked no retry is counted within a tenth of the window, in a round trip of its own.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(counted).toEqual(['evalsha', 'evalsha', 'evalsha']);
+  });
+
+  it('reserves no place in the budgets for a call refused for its maxWaitMs', async () => {
+    const store = createRedisStore({
+      client: connection.client,
+      prefix: `llmr-refused-${process.pid}`,
+      timeoutMs: 1000,
+    });
+    // 60 a minute: one now, then one a second.
+    const policy = createPolicy({ name: 'refused', store, rateLimit: { requestsPerMinute: 60 } });
+    await policy.execute(() => 1);
+    let sent = 0;
+    const refused = await policy.execute(() => ++sent, { maxWaitMs: 100 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(RateLimitHoldError);
+    expect(refused.waitMs).toBeGreaterThan(800);
+    expect(sent).toBe(0);
+    const started = Date.now();
+    await policy.execute(() => 1);
+    // The next place is a second after the first call's; the refused call took none.
+    expect(Date.now() - started).toBeLessThan(1_400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+  });
+
+  it('shares the budget of retry stages given a store in your own wrap()', async () => {
+    const store = createRedisStore({
+      client: connection.client,
+      prefix: `llmr-wrap-budget-${process.pid}`,
+      timeoutMs: 1000,
+    });
+    const [a, b] = [0, 1].map(() =>
+      llmRetry({
+        name: 'wrap-budget',
+        store,
+        maxRetries: 1,
+        initialDelayMs: 1,
+        maxDelayMs: 1,
+        budget: { percent: 50, minPerSec: 0, windowMs: 2_000 },
+      }),
+    ) as [LlmRetryPolicy, LlmRetryPolicy];
+    await Promise.all(Array.from({ length: 10 }, () => a.execute(() => 1)));
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    let attempts = 0;
+    const failing = () => {
+      attempts++;
+      return Promise.reject(serverError());
+    };
+    await Promise.allSettled(Array.from({ length: 4 }, () => b.execute(failing)));
+    // 14 calls allow 7 retries: all 4 are made (b's 4 alone would allow 2).
+    expect(attempts).toBe(8);
   });
 
   it('counts the calls of a sampling breaker across policies', async () => {

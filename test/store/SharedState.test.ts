@@ -11,6 +11,7 @@ const ANSWER: EnterAnswer = {
   waitMs: 0,
   closedForMs: 0,
   paceRatePerSec: 0,
+  refused: false,
 };
 
 /** A store whose next answers the test decides: a value, a rejection, or never. */

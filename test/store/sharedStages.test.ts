@@ -17,6 +17,7 @@ const CLOSED: EnterAnswer = {
   waitMs: 0,
   closedForMs: 0,
   paceRatePerSec: 0,
+  refused: false,
 };
 const LEFT: LeaveAnswer = { breaker: undefined, closedForMs: 0, paceRatePerSec: 0 };
 
@@ -63,7 +64,7 @@ describe('the stages with a store', () => {
     expect(events).toEqual(['break', 'storeRecovered']);
   });
 
-  it("reports the fleet's pace, and refuses a call that will not wait for the fleet's closure", async () => {
+  it("reports the fleet's pace, and refuses a call the store refused (it will not wait for the fleet's closure)", async () => {
     const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'pace', store, rateLimit: {} });
     const paced: number[] = [];
@@ -81,6 +82,8 @@ describe('the stages with a store', () => {
     state.leave = { ...LEFT, closedForMs: 5_000 };
     await expect(policy.execute(() => Promise.reject(limited))).rejects.toBe(limited);
     await new Promise((resolve) => setTimeout(resolve, 20));
+    // The store refuses a place further away than the call's maxWaitMs, and reserves none.
+    state.enter = { ...CLOSED, waitMs: 4_980, closedForMs: 4_980, refused: true };
     let sent = 0;
     const refused = await policy.execute(() => ++sent, { maxWaitMs: 100 }).catch((e) => e);
     expect(refused).toBeInstanceOf(RateLimitHoldError);
