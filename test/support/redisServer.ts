@@ -65,9 +65,9 @@ export function pings(port: number): Promise<boolean> {
 
 /**
  * Starts a redis-server of its own on a free port (or `port`), in a temp dir, with no
- * persistence (`--save '' --appendonly no`), and resolves once it answers.
+ * persistence (`--save '' --appendonly no`) and `args` added, and resolves once it answers.
  */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+export async function startRedisServer(port?: number, args: string[] = []): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'llmr-redis-'));
   let child: ChildProcess | undefined;
@@ -86,6 +86,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
         'no',
         '--dir',
         dir,
+        ...args,
       ],
       { stdio: process.env.REDIS_SERVER_LOG ? 'inherit' : 'ignore' },
     );
@@ -133,4 +134,25 @@ export async function useRedis(): Promise<RedisServer> {
     };
   }
   return startRedisServer();
+}
+
+/** A Redis Cluster of `masters` redis-servers of its own (no replicas), once every slot is served. */
+export async function startRedisCluster(masters = 3): Promise<RedisServer[]> {
+  const servers: RedisServer[] = [];
+  for (let i = 0; i < masters; i++) {
+    servers.push(await startRedisServer(undefined, ['--cluster-enabled', 'yes']));
+  }
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  await new Promise<void>((resolve, reject) => {
+    const cli = spawn(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
+      { stdio: 'ignore' },
+    );
+    cli.once('error', reject);
+    cli.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create exited ${code}`)),
+    );
+  });
+  return servers;
 }
