@@ -147,74 +147,74 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
       const first = ++call.attempt;
       call.clearHold();
       if (holds) call.holdLeaves(true);
-      const startedAt = Date.now();
-      let value: T;
       try {
-        value = await fn({ signal: call.signal, attempt: first });
-      } catch (error) {
-        const held = holds ? call.holdLeaves(false) : undefined;
+        const startedAt = Date.now();
+        let value: T;
+        try {
+          value = await fn({ signal: call.signal, attempt: first });
+        } catch (error) {
+          const attempt = call.attempt;
+          if (call.aborted) throw error;
+          const now = Date.now();
+          const reason = call.reasonOf(error);
+          this.reporter.report('attempt', () => ({ attempt, durationMs: now - startedAt, reason }));
+          const { maxRetries, maxRetryAfterMs, shouldRetry } = this.options;
+          const hint = reason.retryAfterMs;
+          const { hold } = call;
+          let why: GiveUpWhy | undefined;
+          // The wait before the next attempt: the backoff sleep, or a hold of the gate or breaker.
+          let waitMs = 0;
+          let sleeps = false;
+          // Whether the retry spends the budget: not when a gate or breaker holds it.
+          let spends = false;
+          if (hold?.by === 'breaker' && error instanceof BrokenCircuitError) {
+            waitMs = Math.max(0, hold.until - now);
+            sleeps = true;
+            if (round > maxRetries) why = 'max_retries';
+          } else if (!(shouldRetry === undefined ? reason.retryable : shouldRetry(reason, error))) {
+            why = 'not_retryable';
+          } else if (round > maxRetries) {
+            why = 'max_retries';
+          } else if (hint !== undefined && hint > maxRetryAfterMs) {
+            why = 'retry_after_too_long';
+          } else if (hold?.by === 'gate' && reason.kind === 'rate_limit') {
+            waitMs = Math.max(0, Math.round(hold.until - now));
+          } else {
+            const [backoff, next] = decorrelatedJitterGenerator(jitter, this.jitter);
+            jitter = next;
+            const spent = reason.kind === 'timeout' ? now - startedAt : 0;
+            waitMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
+            sleeps = true;
+            spends = true;
+          }
+          if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
+            why = 'deadline';
+          }
+          if (why === undefined && call.maxWaitMs !== undefined && waitMs > call.maxWaitMs) {
+            why = 'wait_too_long';
+          }
+          if (why === undefined && spends && budget !== undefined) {
+            const answer = withdraw(budget, now, holds ? call.holdLeaves(false) : undefined);
+            if (answer !== true && (answer === false || !(await answer))) why = 'retry_budget';
+            if (call.aborted) throw call.reason;
+          } else if (holds) releaseLeaves(call.holdLeaves(false));
+          if (why !== undefined) {
+            this.reporter.report('giveUp', () => ({ attempts: attempt, reason, why }));
+            throw error;
+          }
+          this.reporter.report('retry', () => ({ attempt, delayMs: waitMs, reason }));
+          // The sleep ends at an abort; with no sleep, a `retry` listener may have aborted the call.
+          if (sleeps && waitMs > 0) await sleep(waitMs, call.signal);
+          else if (call.aborted) throw call.reason;
+          continue;
+        }
         const attempt = call.attempt;
-        if (call.aborted) {
-          releaseLeaves(held);
-          throw error;
-        }
-        const now = Date.now();
-        const reason = call.reasonOf(error);
-        this.reporter.report('attempt', () => ({ attempt, durationMs: now - startedAt, reason }));
-        const { maxRetries, maxRetryAfterMs, shouldRetry } = this.options;
-        const hint = reason.retryAfterMs;
-        const { hold } = call;
-        let why: GiveUpWhy | undefined;
-        // The wait before the next attempt: the backoff sleep, or a hold of the gate or breaker.
-        let waitMs = 0;
-        let sleeps = false;
-        // Whether the retry spends the budget: not when a gate or breaker holds it.
-        let spends = false;
-        if (hold?.by === 'breaker' && error instanceof BrokenCircuitError) {
-          waitMs = Math.max(0, hold.until - now);
-          sleeps = true;
-          if (round > maxRetries) why = 'max_retries';
-        } else if (!(shouldRetry === undefined ? reason.retryable : shouldRetry(reason, error))) {
-          why = 'not_retryable';
-        } else if (round > maxRetries) {
-          why = 'max_retries';
-        } else if (hint !== undefined && hint > maxRetryAfterMs) {
-          why = 'retry_after_too_long';
-        } else if (hold?.by === 'gate' && reason.kind === 'rate_limit') {
-          waitMs = Math.max(0, Math.round(hold.until - now));
-        } else {
-          const [backoff, next] = decorrelatedJitterGenerator(jitter, this.jitter);
-          jitter = next;
-          const spent = reason.kind === 'timeout' ? now - startedAt : 0;
-          waitMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
-          sleeps = true;
-          spends = true;
-        }
-        if (why === undefined && call.deadline !== undefined && now + waitMs > call.deadline) {
-          why = 'deadline';
-        }
-        if (why === undefined && call.maxWaitMs !== undefined && waitMs > call.maxWaitMs) {
-          why = 'wait_too_long';
-        }
-        if (why === undefined && spends && budget !== undefined) {
-          const answer = withdraw(budget, now, held);
-          if (answer !== true && (answer === false || !(await answer))) why = 'retry_budget';
-          if (call.aborted) throw call.reason;
-        } else releaseLeaves(held);
-        if (why !== undefined) {
-          this.reporter.report('giveUp', () => ({ attempts: attempt, reason, why }));
-          throw error;
-        }
-        this.reporter.report('retry', () => ({ attempt, delayMs: waitMs, reason }));
-        // The sleep ends at an abort; with no sleep, a `retry` listener may have aborted the call.
-        if (sleeps && waitMs > 0) await sleep(waitMs, call.signal);
-        else if (call.aborted) throw call.reason;
-        continue;
+        this.reporter.report('attempt', () => ({ attempt, durationMs: Date.now() - startedAt }));
+        return value;
+      } finally {
+        // The ways out still held (a success, an abort, a throw of `shouldRetry`) go now.
+        if (holds) releaseLeaves(call.holdLeaves(false));
       }
-      if (holds) releaseLeaves(call.holdLeaves(false));
-      const attempt = call.attempt;
-      this.reporter.report('attempt', () => ({ attempt, durationMs: Date.now() - startedAt }));
-      return value;
     }
   }
 }

@@ -3,6 +3,7 @@ import { createPolicy, type PolicyEvent, RateLimitHoldError } from '../../src/in
 import type {
   EnterAnswer,
   LeaveAnswer,
+  LeaveReport,
   PolicyStateStore,
   PolicyStore,
 } from '../../src/store/PolicyStore.js';
@@ -22,7 +23,7 @@ const CLOSED: EnterAnswer = {
 const LEFT: LeaveAnswer = { breaker: undefined, closedForMs: 0, paceRatePerSec: 0 };
 
 function writtenStore() {
-  const state = { down: false, enter: CLOSED, leave: LEFT };
+  const state = { down: false, enter: CLOSED, leave: LEFT, left: [] as LeaveReport[] };
   const answer = <T>(value: T): Promise<T> =>
     state.down
       ? Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }))
@@ -30,7 +31,10 @@ function writtenStore() {
   const policyState: PolicyStateStore = {
     timeoutMs: 200,
     enter: () => answer(state.enter),
-    leave: () => answer({ ...state.leave, paceRatePerSec: state.enter.paceRatePerSec }),
+    leave: (report) => {
+      state.left.push(report);
+      return answer({ ...state.leave, paceRatePerSec: state.enter.paceRatePerSec });
+    },
     ping: () => answer(undefined),
   };
   const store: PolicyStore = { policyState: () => policyState };
@@ -90,5 +94,31 @@ describe('the stages with a store', () => {
     expect(refused.waitMs).toBeGreaterThan(4_000);
     expect(refused.maxWaitMs).toBe(100);
     expect(sent).toBe(0);
+  });
+
+  it('sends the ways out the retry stage held, whatever ends its decision', async () => {
+    const { store, state } = writtenStore();
+    const policy = createPolicy({
+      name: 'held',
+      store,
+      rateLimit: {},
+      circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000 },
+      retry: {
+        maxRetries: 2,
+        initialDelayMs: 1,
+        maxDelayMs: 1,
+        maxRetryAfterMs: 1_000,
+        shouldRetry: () => {
+          throw new Error('a bug in shouldRetry');
+        },
+      },
+      retryBudget: {},
+    });
+    await expect(policy.execute(failure)).rejects.toThrow('a bug in shouldRetry');
+    expect(state.left).toHaveLength(1);
+    expect(state.left[0]?.breaker?.outcome).toBe('failure');
+    expect(state.left[0]?.retryBudget).toBeUndefined();
+    await expect(policy.execute(() => 1)).resolves.toBe(1);
+    expect(state.left).toHaveLength(2);
   });
 });
