@@ -31,5 +31,6 @@ export type {
   SharedBreakerSettings,
   SharedBreakerVerdict,
   SharedGateSettings,
+  SharedRetryBudgetReport,
 } from './store/PolicyStore.js';
 export * from './stream/index.js';

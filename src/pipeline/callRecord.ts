@@ -156,7 +156,10 @@ export class CallRecord {
     return (this.root ?? this).held;
   }
 
-  /** Holds the call's ways out from now on; returns those held until now (see heldLeaves). */
+  /**
+   * Holds the call's ways out from now on (`hold`), or stops; returns those held until now.
+   * @internal
+   */
   holdLeaves(hold: boolean): HeldLeave[] | undefined {
     const held = this.held;
     this.held = hold ? [] : undefined;
