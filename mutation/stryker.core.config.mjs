@@ -14,6 +14,7 @@ export default {
     'src/otel/instrument.ts',
     'src/errors/classifyError.ts',
     'src/errors/errorProvider.ts',
+    'src/store/*.ts',
   ],
   incrementalFile: 'reports/stryker-core-incremental.json',
 };

@@ -3,7 +3,7 @@ import stryker from '../vitest.stryker.config.js';
 
 /**
  * The suite for a Stryker run over the core (src/pipeline, the rate-limit gate, validate, the
- * presets, instrument, classifyError): the Stryker suite (vitest.stryker.config.ts) without the
+ * presets, instrument, classifyError, the store's stages): the Stryker suite (vitest.stryker.config.ts) without the
  * test kit's, the docs' and the benchmarks' own tests and the stream providers' HTTP tests.
  */
 export default defineConfig({
@@ -19,6 +19,7 @@ export default defineConfig({
       'test/rateLimit/**/*.test.ts',
       'test/errors/**/*.test.ts',
       'test/stream/*.test.ts',
+      'test/store/**/*.test.ts',
     ],
     exclude: [
       ...(stryker.test?.exclude ?? []),
