@@ -122,4 +122,21 @@ describe('storeFailureCause', () => {
     expect(storeFailureCause(new Error('something went wrong'))).toBe('error');
     expect(storeFailureCause('a string')).toBe('error');
   });
+
+  it.each([
+    [{ code: 'ECONNRESET', message: 'NOPE' }, 'ECONNRESET'],
+    [{ code: 'econnreset', message: 'LOADING Redis is loading' }, 'LOADING'],
+    [{ code: 'E_1', message: 'x', name: 'ReplyError' }, 'ReplyError'],
+    [{ code: 42, message: 'READONLY You cannot write' }, 'READONLY'],
+    [{ message: 'ERR wrong number of arguments' }, 'ERR'],
+    [{ message: 'OK' }, 'error'],
+    [{ message: 'NOSCRIPTS and more' }, 'NOSCRIPTS'],
+    [{ message: 'say NOAUTH', name: 'Error' }, 'error'],
+    [{ message: 7, name: 'AbortError' }, 'AbortError'],
+    [{ name: 'Error' }, 'error'],
+    [{}, 'error'],
+    [null, 'error'],
+  ])('names %j as %s', (error, cause) => {
+    expect(storeFailureCause(error)).toBe(cause);
+  });
 });

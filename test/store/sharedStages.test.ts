@@ -121,4 +121,28 @@ describe('the stages with a store', () => {
     await expect(policy.execute(() => 1)).resolves.toBe(1);
     expect(state.left).toHaveLength(2);
   });
+
+  it("asks the budget for a retry in the failed attempt's way out, with the call counted", async () => {
+    const { store, state } = writtenStore();
+    const policy = createPolicy({
+      name: 'rides',
+      store,
+      rateLimit: {},
+      retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1_000 },
+      retryBudget: { percent: 20, minPerSec: 10, windowMs: 10_000 },
+    });
+    let tries = 0;
+    await expect(policy.execute(() => (++tries === 1 ? failure() : 'ok'))).resolves.toBe('ok');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(state.left).toHaveLength(2);
+    expect(state.left[0]?.gate?.outcome).toBe('answered');
+    expect(state.left[0]?.retryBudget).toEqual({
+      percent: 20,
+      minPerSec: 10,
+      windowMs: 10_000,
+      deposits: 1,
+      withdraw: true,
+    });
+    expect(state.left[1]?.retryBudget).toBeUndefined();
+  });
 });
