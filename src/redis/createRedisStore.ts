@@ -46,16 +46,10 @@ const OPTIONS: Schema = {
   timeoutMs: { check: millis(1), optional: true },
 };
 
-/**
- * A script and its SHA-1, for EVALSHA. When Redis lacks it (a fresh server, a restart, SCRIPT
- * FLUSH), one caller per client sends it with EVAL, which loads it; the callers that found it
- * missing meanwhile wait for that EVAL, then ask by SHA again, instead of each sending the script.
- */
+/** A script and its SHA-1, for EVALSHA (EVAL loads it again after a restart or SCRIPT FLUSH). */
 class Script {
   private sha: string | undefined;
   private readonly hashing: Promise<string>;
-  /** The EVAL under way that loads the script, per client. */
-  private readonly loading = new WeakMap<ScriptClient, Promise<unknown>>();
 
   constructor(readonly source: string) {
     this.hashing = sha1(source).then((sha) => {
@@ -70,27 +64,8 @@ class Script {
       return await client.evalsha(sha, keys, args);
     } catch (error) {
       if (!isNoScript(error)) throw error;
+      return client.eval(this.source, keys, args);
     }
-    const loading = this.loading.get(client);
-    if (loading === undefined) return this.load(client, keys, args);
-    await loading.catch(() => undefined);
-    try {
-      return await client.evalsha(sha, keys, args);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return this.load(client, keys, args);
-    }
-  }
-
-  /** Runs the script with EVAL, which loads it; callers that find it missing meanwhile wait. */
-  private load(client: ScriptClient, keys: string[], args: string[]): Promise<unknown> {
-    const loading = client.eval(this.source, keys, args);
-    this.loading.set(client, loading);
-    const done = (): void => {
-      if (this.loading.get(client) === loading) this.loading.delete(client);
-    };
-    loading.then(done, done);
-    return loading;
   }
 }
 
