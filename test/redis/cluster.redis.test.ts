@@ -43,7 +43,11 @@ describe.each(['ioredis', 'node-redis'] as const)('the Redis store on a cluster,
   let store: RedisStore;
   beforeAll(async () => {
     connection = await connect(kind);
-    store = createRedisStore({ client: connection.client, prefix: `llmr-cluster-${kind}` });
+    store = createRedisStore({
+      client: connection.client,
+      prefix: `llmr-cluster-${kind}`,
+      timeoutMs: 1000,
+    });
   });
   afterAll(async () => {
     await connection?.close();
