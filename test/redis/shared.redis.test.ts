@@ -161,6 +161,22 @@ describe.each(CLIENT_KINDS)('createRedisStore with %s', (kind) => {
   });
 });
 
+/** `client`, pushing onto `counted` the name of every script command it sends. */
+function countingScripts(client: unknown, counted: string[]): unknown {
+  return new Proxy(client as Record<string, (...args: unknown[]) => unknown>, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if ((key === 'evalsha' || key === 'eval') && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          counted.push(String(key));
+          return value.apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
+}
+
 describe('the Redis store, round trips and keys', () => {
   let connection: TestClient;
   beforeAll(async () => {
@@ -172,19 +188,7 @@ describe('the Redis store, round trips and keys', () => {
 
   it('costs one script on the way in and one on the way out, gate and breaker together', async () => {
     const counted: string[] = [];
-    const client = connection.client as Record<string, (...args: unknown[]) => unknown>;
-    const counting = new Proxy(client, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver);
-        if ((key === 'evalsha' || key === 'eval') && typeof value === 'function') {
-          return (...args: unknown[]) => {
-            counted.push(String(key));
-            return value.apply(target, args);
-          };
-        }
-        return value;
-      },
-    });
+    const counting = countingScripts(connection.client, counted);
     const store = createRedisStore({
       client: counting,
       prefix: `llmr-trips-${process.pid}`,
@@ -207,19 +211,7 @@ describe('the Redis store, round trips and keys', () => {
 
   it("asks the shared retry budget for a retry within the failed attempt's way out", async () => {
     const counted: string[] = [];
-    const client = connection.client as Record<string, (...args: unknown[]) => unknown>;
-    const counting = new Proxy(client, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver);
-        if ((key === 'evalsha' || key === 'eval') && typeof value === 'function') {
-          return (...args: unknown[]) => {
-            counted.push(String(key));
-            return value.apply(target, args);
-          };
-        }
-        return value;
-      },
-    });
+    const counting = countingScripts(connection.client, counted);
     const store = createRedisStore({
       client: counting,
       prefix: `llmr-budget-trips-${process.pid}`,
