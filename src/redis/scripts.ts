@@ -190,6 +190,8 @@ local function meterRoll()
   if now - v.ms < 2000 then v.mp, v.ms = v.mc, v.ms + 1000 else v.mp, v.ms = 0, now end
   v.mc = 0
 end
+-- Answers over the last second, the second before it weighted by how much of it is still in.
+local function meterRate() return v.mp * math.max(0, 1 - (now - v.ms) / 1000) + v.mc end
 if go == '2' then
   local stale = sentAt < v.pc
   if not stale then v.st = v.st + 1 end
@@ -198,12 +200,14 @@ if go == '2' then
   wait = math.min(maxWait, wait)
   v.cu = math.max(v.cu, now + wait)
   meterRoll()
-  local rate = v.mp * math.max(0, 1 - (now - v.ms) / 1000) + v.mc
+  local rate = meterRate()
   if v.pr == 0 then
+    -- The rate the server just sustained; with none, one request per the wait it asked for (a
+    -- token bucket's short wait says when its next token comes, not its rate).
     if rate >= 2 or now - v.pq < forget then
-      local implied = 0
-      if wait > 0 then implied = 1000 / wait end
-      v.pr, v.pc, v.px, v.pv = math.max(minRate, rate, implied), now, 0, 0
+      local start = rate
+      if rate < 2 and wait > 0 then start = 1000 / wait end
+      v.pr, v.pc, v.px, v.pv = math.max(minRate, start), now, 0, 0
     end
   elseif not stale and now - v.px >= 1000 then
     v.pv, v.px, v.pc = v.pr, now, now
@@ -216,7 +220,11 @@ elseif go == '1' then
   v.st = 0
   meterRoll()
   v.mc = v.mc + 1
-  if v.pr > 0 and backlogged and sentAt >= v.pc then
+  if v.pr > 0 and v.pv == 0 and sentAt < v.pc then
+    -- Before the first cut, the replies to requests sent before the pace started raise it to
+    -- what the server sustained.
+    v.pr = math.max(v.pr, meterRate())
+  elseif v.pr > 0 and backlogged and sentAt >= v.pc then
     local cut = v.pv * (1 - dec)
     v.pr = math.max(v.pr + inc / v.pr, math.min(v.pv, v.pr + cut / v.pr))
   end

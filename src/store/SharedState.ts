@@ -116,14 +116,19 @@ export class SharedState {
   private bounded<T>(operation: Promise<T>): Promise<T | undefined> {
     return new Promise((resolve) => {
       let settled = false;
-      // Timers run before the event loop reads its sockets: after a stall, an answer that came
-      // in time may still be unread when the timer fires. The check waits for the reads.
+      const timeOut = (): void => {
+        if (settled) return;
+        settled = true;
+        this.failed(new StoreTimeoutError());
+        resolve(undefined);
+      };
+      // The event loop runs timers before it reads its sockets, and reads only what had come
+      // when it began reading: after a busy spell, an answer that came in time may still be
+      // unread when the timer fires, or when the reads that followed it end. The answer is
+      // late only if the next two reads do not bring it.
       const timer = setTimeout(() => {
         afterReads(() => {
-          if (settled) return;
-          settled = true;
-          this.failed(new StoreTimeoutError());
-          resolve(undefined);
+          if (!settled) afterReads(timeOut);
         });
       }, this.store.timeoutMs);
       (timer as { unref?: () => void }).unref?.();

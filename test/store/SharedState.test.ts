@@ -75,6 +75,35 @@ describe('SharedState', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     expect(seen).toEqual(['unavailable timeout']);
   });
+  it("takes an answer read in the event loop's turn after the timeout, not one two turns later", async () => {
+    // An answer that comes while the process is busy is read one turn of the event loop late.
+    const afterTurns = (turns: number) =>
+      new Promise<EnterAnswer>((resolve) => {
+        const turn = (left: number): void => {
+          if (left === 0) resolve(ANSWER);
+          else setImmediate(() => turn(left - 1));
+        };
+        setTimeout(() => turn(turns), 20);
+      });
+    for (const [turns, expected] of [
+      [1, ANSWER],
+      [2, ANSWER],
+      [3, undefined],
+    ] as const) {
+      const events = new PolicyEvents();
+      const seen = listen(events);
+      const store: PolicyStateStore = {
+        timeoutMs: 20,
+        enter: () => afterTurns(turns),
+        leave: () => Promise.reject(new Error('unused')),
+        ping: () => Promise.resolve(),
+      };
+      const shared = new SharedState(store, new Reporter({ name: 'p', events }));
+      await expect(shared.enter({})).resolves.toEqual(expected);
+      expect(seen).toEqual(expected === undefined ? ['unavailable timeout'] : []);
+    }
+  });
+
   it('makes every policy on one connection unavailable together, each reporting it once', async () => {
     const { store, plan, calls } = scriptedStore(50);
     const connection = {};
