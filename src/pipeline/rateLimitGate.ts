@@ -149,6 +149,7 @@ export class RateLimitGatePolicy extends PipelineStage {
     if (entry === undefined) await this.acquireLocal(call);
     else {
       this.heard(entry.closedForMs, entry.paceRatePerSec);
+      if (entry.waitMs > 0) this.gate.holdBudgetsUntil(Date.now() + entry.waitMs);
       if (call.signal.aborted) throw call.signal.reason;
       // Only an attempt the fleet's breaker lets through waits: a refused one fails inside, and
       // the fleet's probe is never refused (its trial would stay taken until its key expires).

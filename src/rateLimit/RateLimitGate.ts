@@ -175,6 +175,17 @@ export class RateLimitGate {
     return this.options;
   }
 
+  /**
+   * Holds the `requestsPerMinute` / `tokensPerMinute` budgets so that the next request goes at
+   * `at` at the earliest: a gate sharing a fleet's budgets keeps its own in step with the fleet's
+   * queue, so that it has no saved-up burst to send if it has to go on alone.
+   */
+  holdBudgetsUntil(at: number): void {
+    const now = Date.now();
+    this.requests?.holdUntil(at, now);
+    this.tokens?.holdUntil(at, now);
+  }
+
   /** When the gate reopens after its last 429 (`Date.now()` scale; in the past while open). */
   get reopensAt(): number {
     return this.closedUntil;

@@ -96,6 +96,22 @@ describe('the stages with a store', () => {
     expect(sent).toBe(0);
   });
 
+  it("keeps its own budget in step with the fleet's queue: no saved-up burst once alone", async () => {
+    const { store, state } = writtenStore();
+    const policy = createPolicy({ name: 'queue', store, rateLimit: { requestsPerMinute: 60 } });
+    let sent = 0;
+    // The fleet's budget is 5 s deep in calls already placed.
+    state.enter = { ...CLOSED, waitMs: 5_000, refused: true };
+    const refused = await policy.execute(() => ++sent, { maxWaitMs: 100 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(RateLimitHoldError);
+    state.down = true;
+    // Alone, the process's own budget holds the next call as long as the fleet's would have.
+    const alone = await policy.execute(() => ++sent, { maxWaitMs: 1_000 }).catch((e) => e);
+    expect(alone).toBeInstanceOf(RateLimitHoldError);
+    expect(alone.waitMs).toBeGreaterThan(4_000);
+    expect(sent).toBe(0);
+  });
+
   it('sends the ways out the retry stage held, whatever ends its decision', async () => {
     const { store, state } = writtenStore();
     const policy = createPolicy({
