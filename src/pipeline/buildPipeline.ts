@@ -1,5 +1,5 @@
 import { type IDefaultPolicyContext, type IPolicy, noop, wrap } from 'cockatiel';
-import { SharedState } from '../store/SharedState.js';
+import { SharedState, sharedStateOf } from '../store/SharedState.js';
 import { limitOf } from '../validate.js';
 import { hedge } from './hedge.js';
 import { llmBulkhead } from './llmBulkhead.js';
@@ -37,8 +37,7 @@ export function buildPipeline(
   const { retry, retryBudget, timeout, circuitBreaker, bulkhead, rateLimit, store } = options;
   const stages: IPolicy<IDefaultPolicyContext>[] = [];
   const totalMs = timeout ? limitOf(timeout.totalMs) : undefined;
-  const shared =
-    store === undefined ? undefined : new SharedState(store.policyState(reporter.name), reporter);
+  const shared = sharedStateOf('store', store, reporter);
   const breaker = circuitBreaker
     ? new LlmCircuitBreakerPolicy({ ...circuitBreaker, ...reporting }, shared)
     : undefined;

@@ -5,12 +5,10 @@ import { RateLimitHoldError } from '../rateLimit/RateLimitHoldError.js';
 import type { RateLimitOptions } from '../rateLimit/rateLimitOptions.js';
 import { usageTokensOf } from '../rateLimit/usageTokens.js';
 import { sleep } from '../signals.js';
-import { aPolicyStore } from '../store/checkStore.js';
 import { sendLeave } from '../store/heldLeave.js';
 import type { PolicyStore, SharedGateSettings } from '../store/PolicyStore.js';
-import { SharedState } from '../store/SharedState.js';
+import { type SharedState, sharedStateOf } from '../store/SharedState.js';
 import type { SharedAttempt } from '../store/sharedAttempt.js';
-import { checkValue } from '../validate.js';
 import type { CallRecord } from './callRecord.js';
 import type { LlmCircuitBreakerPolicy } from './llmCircuitBreaker.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
@@ -75,16 +73,13 @@ export class RateLimitGatePolicy extends PipelineStage {
     super(checkReporting('rateLimit', options));
     const { reporter } = this;
     const { store, ...rest } = withoutReporting(options);
-    if (store !== undefined) checkValue('rateLimit.store', store, aPolicyStore);
+    this.shared = sharedStateOf('rateLimit.store', store, reporter, shared);
     this.gate = new RateLimitGate(rest, (event) => {
       const { type, ...payload } = event;
       // With a store, the fleet's pace is reported instead of this process's.
       if (type === 'paced' && this.shared?.available) return;
       reporter.report(type, () => payload as PolicyEventMap[typeof type]);
     });
-    this.shared =
-      shared ??
-      (store === undefined ? undefined : new SharedState(store.policyState(this.name), reporter));
     this.breaker = breaker;
     this.fetch = gateFetch(this.gate, rest.countTokens);
   }

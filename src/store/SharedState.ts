@@ -1,10 +1,13 @@
 import type { Reporter } from '../pipeline/reporter.js';
+import { checkValue } from '../validate.js';
+import { aPolicyStore } from './checkStore.js';
 import type {
   EnterAnswer,
   EnterRequest,
   LeaveAnswer,
   LeaveReport,
   PolicyStateStore,
+  PolicyStore,
 } from './PolicyStore.js';
 
 /** While the store is unavailable, it is asked again (one ping) at most this often. */
@@ -163,4 +166,20 @@ export class SharedState {
     }
     this.outage();
   }
+}
+
+/**
+ * The shared state of a stage given `store` (the option at `path`): `shared` when its pipeline
+ * gives the one its stages share, a new one under the policy's name otherwise, none without a
+ * store. Throws a TypeError naming `path` for a store that is not a `PolicyStore`.
+ */
+export function sharedStateOf(
+  path: string,
+  store: PolicyStore | undefined,
+  reporter: Reporter,
+  shared?: SharedState,
+): SharedState | undefined {
+  if (store === undefined) return shared;
+  checkValue(path, store, aPolicyStore);
+  return shared ?? new SharedState(store.policyState(reporter.name), reporter);
 }

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../../src/rateLimit/tokenBucket.js';
 import { PRELUDE } from '../../src/redis/scripts.js';
-import { type RedisServer, useRedis } from '../support/redisServer.js';
+import { redisForTests } from '../support/redisForTests.js';
 import { numRuns } from './numRuns.js';
 
 // The budgets' GCRA, as the Redis store's scripts run it (the same Lua function, `allowedAt`),
@@ -27,16 +26,7 @@ end
 return waits
 `;
 
-let redis: RedisServer;
-let client: Redis;
-beforeAll(async () => {
-  redis = await useRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const redis = redisForTests();
 
 describe('the Redis budget (GCRA in Lua)', () => {
   it('waits and takes as the in-process token bucket does', async () => {
@@ -54,7 +44,7 @@ describe('the Redis budget (GCRA in Lua)', () => {
           const costOf = (cost: number) => (requests ? 1 : cost);
           const args = [String(60_000 / perMinute), String(capacity)];
           for (const [elapsed, cost] of steps) args.push(String(elapsed), String(costOf(cost)));
-          const lua = ((await client.eval(HARNESS, 0, ...args)) as string[]).map(Number);
+          const lua = ((await redis.client.eval(HARNESS, 0, ...args)) as string[]).map(Number);
           const bucket = new TokenBucket(ratePerSec, capacity, 0);
           let now = 0;
           steps.forEach(([elapsed, cost], i) => {

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RetryBudget } from '../../src/pipeline/RetryBudget.js';
 import { PRELUDE, RETRY_BUDGET } from '../../src/redis/scripts.js';
-import { type RedisServer, useRedis } from '../support/redisServer.js';
+import { redisForTests } from '../support/redisForTests.js';
 import { numRuns } from './numRuns.js';
 
 // The retry budget as the Redis store's script keeps it (the same Lua functions) against the
@@ -27,16 +26,7 @@ end
 return granted
 `;
 
-let redis: RedisServer;
-let client: Redis;
-beforeAll(async () => {
-  redis = await useRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const redis = redisForTests();
 
 describe('the Redis retry budget (Lua)', () => {
   it('grants the retries the in-process RetryBudget grants', async () => {
@@ -59,7 +49,7 @@ describe('the Redis retry budget (Lua)', () => {
           for (const [elapsed, calls, retry] of steps) {
             args.push(String(elapsed), String(calls), retry ? '1' : '0');
           }
-          const lua = (await client.eval(HARNESS, 0, ...args)) as string[];
+          const lua = (await redis.client.eval(HARNESS, 0, ...args)) as string[];
           const budget = new RetryBudget({ percent, minPerSec, windowMs });
           const expected: string[] = [];
           let now = start;

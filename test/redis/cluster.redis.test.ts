@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPolicy, type LlmPolicy, type PolicyOptions } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { type RedisServer, startRedisCluster } from '../support/redisServer.js';
+import { attemptsAfterTenCalls } from '../support/sharedRetryBudget.js';
 
 // A Redis Cluster of three masters of its own: each policy's key carries its name as a hash tag,
 // so its scripts touch one slot, on whichever node serves it.
@@ -36,7 +37,8 @@ async function connect(kind: 'ioredis' | 'node-redis'): Promise<ClusterClient> {
   return { client, close: async () => client.destroy() };
 }
 
-const failure = () => Promise.reject(Object.assign(new Error('down'), { status: 503 }));
+const down = (): Error => Object.assign(new Error('down'), { status: 503 });
+const failure = () => Promise.reject(down());
 
 describe.each(['ioredis', 'node-redis'] as const)('the Redis store on a cluster, %s', (kind) => {
   let connection: ClusterClient;
@@ -88,14 +90,7 @@ describe.each(['ioredis', 'node-redis'] as const)('the Redis store on a cluster,
       retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
       retryBudget: { percent: 50, minPerSec: 0, windowMs: 2_000 },
     });
-    await Promise.all(Array.from({ length: 10 }, () => a.execute(() => 1)));
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    let attempts = 0;
-    const failing = () => {
-      attempts++;
-      return failure();
-    };
-    await Promise.allSettled(Array.from({ length: 4 }, () => b.execute(failing)));
-    expect(attempts).toBe(8); // 14 calls allow 7 retries; b alone would make 2
+    // 14 calls allow 7 retries; b alone would make 2.
+    expect(await attemptsAfterTenCalls(a, b, 4, down)).toBe(8);
   });
 });

@@ -1,25 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_DEFAULTS } from '../../src/rateLimit/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import type { LeaveAnswer, PolicyStateStore } from '../../src/store/PolicyStore.js';
-import { type RedisServer, useRedis } from '../support/redisServer.js';
+import { redisForTests } from '../support/redisForTests.js';
 
 // The pace the fleet learns from 429s, asked of the store's scripts directly: replies reported on
 // their way out, with the time each was let through (`sentAt`, from the store's way in).
 
-let redis: RedisServer;
-let client: Redis;
+const redis = redisForTests();
 let store: RedisStore;
 let run = 0;
-beforeAll(async () => {
-  redis = await useRedis();
-  client = new Redis(redis.url);
-  store = createRedisStore({ client, prefix: `llmr-pace-${process.pid}`, timeoutMs: 1000 });
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
+beforeAll(() => {
+  store = createRedisStore({
+    client: redis.client,
+    prefix: `llmr-pace-${process.pid}`,
+    timeoutMs: 1000,
+  });
 });
 
 const GATE = { ...RATE_LIMIT_DEFAULTS, requestsPerMinute: 0, tokensPerMinute: 0 };

@@ -13,6 +13,7 @@ import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { replies, startFakeOpenAI } from '../../src/testing/index.js';
 import { CLIENT_KINDS, connectClient, type TestClient } from '../support/redisClients.js';
 import { type RedisServer, useRedis } from '../support/redisServer.js';
+import { attemptsAfterTenCalls } from '../support/sharedRetryBudget.js';
 
 const KIND_NAMES = {
   'ioredis 6': 'ioredis',
@@ -110,17 +111,8 @@ describe.each(CLIENT_KINDS)('createRedisStore with %s', (kind) => {
       retryBudget: { percent: 50, minPerSec: 0, windowMs: 2_000 },
     });
     // a's 10 calls reach the store within a tenth of the window, though a never retries.
-    await Promise.all(Array.from({ length: 10 }, () => a.execute(() => 1)));
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    let attempts = 0;
-    const failing = () => {
-      attempts++;
-      return Promise.reject(serverError());
-    };
-    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => b.execute(failing)));
-    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
     // The pair's 30 calls allow 15 retries (15 × 100 <= 50 × 30); b's 20 alone would allow 10.
-    expect(attempts).toBe(35);
+    expect(await attemptsAfterTenCalls(a, b, 20, serverError)).toBe(35);
   });
 
   it('opens the breaker for all, lets one trial through for all, and closes it for all', async () => {
@@ -281,16 +273,8 @@ describe('the Redis store, round trips and keys', () => {
         budget: { percent: 50, minPerSec: 0, windowMs: 2_000 },
       }),
     ) as [LlmRetryPolicy, LlmRetryPolicy];
-    await Promise.all(Array.from({ length: 10 }, () => a.execute(() => 1)));
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    let attempts = 0;
-    const failing = () => {
-      attempts++;
-      return Promise.reject(serverError());
-    };
-    await Promise.allSettled(Array.from({ length: 4 }, () => b.execute(failing)));
     // 14 calls allow 7 retries: all 4 are made (b's 4 alone would allow 2).
-    expect(attempts).toBe(8);
+    expect(await attemptsAfterTenCalls(a, b, 4, serverError)).toBe(8);
   });
 
   it('counts the calls of a sampling breaker across policies', async () => {

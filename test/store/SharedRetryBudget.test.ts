@@ -5,6 +5,7 @@ import { type HeldLeave, sendLeave } from '../../src/store/heldLeave.js';
 import type { LeaveAnswer, LeaveReport, PolicyStateStore } from '../../src/store/PolicyStore.js';
 import { SharedRetryBudget } from '../../src/store/SharedRetryBudget.js';
 import { SharedState } from '../../src/store/SharedState.js';
+import { LEFT } from '../support/storeAnswers.js';
 
 // The retry budget's side of a store, against a store that records what it is sent and answers
 // as the test says (the Redis store's budget is tested against real redis-servers).
@@ -23,7 +24,6 @@ function recordingStore(answer: () => Promise<LeaveAnswer>) {
   return { shared: new SharedState(store, new Reporter()), sent };
 }
 
-const LEFT: LeaveAnswer = { breaker: undefined, closedForMs: 0, paceRatePerSec: 0 };
 const OPTIONS = { percent: 50, minPerSec: 0, windowMs: 1_000 };
 
 describe('a retry budget shared through a store', () => {

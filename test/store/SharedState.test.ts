@@ -3,16 +3,7 @@ import { type PolicyEvent, PolicyEvents } from '../../src/events.js';
 import { Reporter } from '../../src/pipeline/reporter.js';
 import type { EnterAnswer, PolicyStateStore } from '../../src/store/PolicyStore.js';
 import { SharedState, storeFailureCause } from '../../src/store/SharedState.js';
-
-const ANSWER: EnterAnswer = {
-  at: 1,
-  breaker: 'closed',
-  breakerForMs: 0,
-  waitMs: 0,
-  closedForMs: 0,
-  paceRatePerSec: 0,
-  refused: false,
-};
+import { CLOSED } from '../support/storeAnswers.js';
 
 /** A store whose next answers the test decides: a value, a rejection, or never. */
 function scriptedStore(timeoutMs: number) {
@@ -28,7 +19,7 @@ function scriptedStore(timeoutMs: number) {
   };
   const store: PolicyStateStore = {
     timeoutMs,
-    enter: () => next(ANSWER),
+    enter: () => next(CLOSED),
     leave: () => next({ breaker: undefined, closedForMs: 0, paceRatePerSec: 0 }),
     ping: () => next(undefined),
   };
@@ -60,7 +51,7 @@ describe('SharedState', () => {
     await expect(shared.enter({})).resolves.toBeUndefined(); // starts a ping
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(shared.available).toBe(true);
-    await expect(shared.enter({})).resolves.toEqual(ANSWER);
+    await expect(shared.enter({})).resolves.toEqual(CLOSED);
     expect(seen).toEqual(['unavailable ECONNREFUSED', 'recovered']);
   });
 
@@ -80,14 +71,14 @@ describe('SharedState', () => {
     const afterTurns = (turns: number) =>
       new Promise<EnterAnswer>((resolve) => {
         const turn = (left: number): void => {
-          if (left === 0) resolve(ANSWER);
+          if (left === 0) resolve(CLOSED);
           else setImmediate(() => turn(left - 1));
         };
         setTimeout(() => turn(turns), 20);
       });
     for (const [turns, expected] of [
-      [1, ANSWER],
-      [2, ANSWER],
+      [1, CLOSED],
+      [2, CLOSED],
       [3, undefined],
     ] as const) {
       const events = new PolicyEvents();
@@ -128,12 +119,12 @@ describe('SharedState', () => {
     expect(calls()).toBe(before); // b never asked the dead connection
     expect(b.available).toBe(false);
     expect(alone.available).toBe(true); // another connection is not affected
-    await expect(alone.enter({})).resolves.toEqual(ANSWER);
+    await expect(alone.enter({})).resolves.toEqual(CLOSED);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(b.enter({})).resolves.toBeUndefined(); // starts the ping, which answers
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(a.available).toBe(true);
-    await expect(a.enter({})).resolves.toEqual(ANSWER);
+    await expect(a.enter({})).resolves.toEqual(CLOSED);
     expect(seenA).toEqual(['unavailable ECONNREFUSED', 'recovered']);
     expect(seenB).toEqual(['unavailable ECONNREFUSED', 'recovered']);
   });

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy, type PolicyEvent, RateLimitHoldError } from '../../src/index.js';
-import type {
-  EnterAnswer,
-  LeaveAnswer,
-  LeaveReport,
-  PolicyStateStore,
-  PolicyStore,
-} from '../../src/store/PolicyStore.js';
+import type { LeaveReport, PolicyStateStore, PolicyStore } from '../../src/store/PolicyStore.js';
+import { CLOSED, LEFT } from '../support/storeAnswers.js';
 
 // The stages' side of a store, against a store whose answers the test writes (the Redis store
 // itself is tested against real redis-servers in test/redis).
-
-const CLOSED: EnterAnswer = {
-  at: 1,
-  breaker: 'closed',
-  breakerForMs: 0,
-  waitMs: 0,
-  closedForMs: 0,
-  paceRatePerSec: 0,
-  refused: false,
-};
-const LEFT: LeaveAnswer = { breaker: undefined, closedForMs: 0, paceRatePerSec: 0 };
 
 function writtenStore() {
   const state = { down: false, enter: CLOSED, leave: LEFT, left: [] as LeaveReport[] };
