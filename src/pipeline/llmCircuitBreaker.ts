@@ -12,7 +12,6 @@ import {
 } from 'cockatiel';
 import type { ErrorClassification } from '../errors/ErrorClassification.js';
 import { sleep } from '../signals.js';
-import { aPolicyStore } from '../store/checkStore.js';
 import { sendLeave } from '../store/heldLeave.js';
 import type {
   EnterAnswer,
@@ -21,9 +20,8 @@ import type {
   SharedBreakerOutcome,
   SharedBreakerSettings,
 } from '../store/PolicyStore.js';
-import { SharedState } from '../store/SharedState.js';
+import { type SharedState, sharedStateOf } from '../store/SharedState.js';
 import type { SharedAttempt } from '../store/sharedAttempt.js';
-import { checkValue } from '../validate.js';
 import { type CallRecord, classifyOnce } from './callRecord.js';
 import {
   type ConsecutiveBreakerOptions,
@@ -141,13 +139,8 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
   constructor(options: LlmCircuitBreakerOptions = {}, shared?: SharedState) {
     super(checkReporting('circuitBreaker', options));
     const { store, ...rest } = withoutReporting(options);
-    if (store !== undefined) checkValue('circuitBreaker.store', store, aPolicyStore);
+    this.shared = sharedStateOf('circuitBreaker.store', store, this.reporter, shared);
     const o = checkBreakerOptions(withDefaults(rest));
-    this.shared =
-      shared ??
-      (store === undefined
-        ? undefined
-        : new SharedState(store.policyState(this.name), this.reporter));
     const local =
       'failureRatio' in o
         ? new SamplingBreaker({
@@ -349,17 +342,15 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     }
   }
 
-  private runLocal<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
-    const closed = this.policy.state === CircuitState.Closed;
-    const result = this.policy.execute(fn, call.signal);
-    if (closed) return result;
-    // Refused while open (or after the half-open trial failed): the retry waits for the next trial.
-    return result.catch((error: unknown) => {
-      if (error instanceof BrokenCircuitError && this.state === 'open') {
-        call.holdNext('breaker', this.halfOpenAt);
-      }
+  private async runLocal<T>(fn: StageFn<T>, call: CallRecord): Promise<T> {
+    try {
+      return await this.policy.execute(fn, call.signal);
+    } catch (error) {
+      // Refused while open, or the failure that opened it (or failed its trial): a retry waits
+      // for the next trial instead of spending an attempt on the open breaker.
+      if (this.state === 'open') call.holdNext('breaker', this.halfOpenAt);
       throw error;
-    });
+    }
   }
 }
 

@@ -5,12 +5,10 @@ import {
 } from 'cockatiel';
 import type { GiveUpWhy } from '../events.js';
 import { sleep } from '../signals.js';
-import { aPolicyStore } from '../store/checkStore.js';
 import { type HeldLeave, releaseLeaves } from '../store/heldLeave.js';
 import type { PolicyStore } from '../store/PolicyStore.js';
 import { SharedRetryBudget } from '../store/SharedRetryBudget.js';
-import { SharedState } from '../store/SharedState.js';
-import { checkValue } from '../validate.js';
+import { type SharedState, sharedStateOf } from '../store/SharedState.js';
 import type { CallRecord, LlmCallContext } from './callRecord.js';
 import { checkRetryOptions, type RetryBudgetOptions, type RetryOptions } from './options.js';
 import { PipelineStage, type StageFn } from './PipelineStage.js';
@@ -114,14 +112,9 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
   constructor(options: LlmRetryOptions = {}, shared?: SharedState) {
     super(checkReporting('retry', options));
     const { budget, store, ...retry } = withoutReporting(options);
-    if (store !== undefined) checkValue('retry.store', store, aPolicyStore);
+    const state = sharedStateOf('retry.store', store, this.reporter, shared);
     const o = checkRetryOptions({ ...RETRY_DEFAULTS, ...retry });
     this.options = o;
-    const state =
-      shared ??
-      (store === undefined
-        ? undefined
-        : new SharedState(store.policyState(this.name), this.reporter));
     if (budget === undefined || budget === false) this.budget = undefined;
     else if (isRetryBudgetStore(budget)) this.budget = budget;
     else {
@@ -183,7 +176,9 @@ export class LlmRetryPolicy extends PipelineStage<LlmCallContext> {
             const [backoff, next] = decorrelatedJitterGenerator(jitter, this.jitter);
             jitter = next;
             const spent = reason.kind === 'timeout' ? now - startedAt : 0;
-            waitMs = Math.round(Math.max(backoff - spent, hint ?? 0, 0));
+            // A breaker this failure opened holds the next attempt until its trial.
+            const opened = hold?.by === 'breaker' ? hold.until - now : 0;
+            waitMs = Math.round(Math.max(backoff - spent, hint ?? 0, opened, 0));
             sleeps = true;
             spends = true;
           }

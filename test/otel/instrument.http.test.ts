@@ -85,14 +85,15 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
       // A 429 held by the gate for 250 ms, then an answer.
       server.setScript([replies.rateLimit({ retryAfterMs: 250 }), replies.ok()]);
       await chat.execute(ask);
-      // An outage: two 500s open the breaker, the call fails.
+      // An outage: two 500s open the breaker for 300 ms; the call waits for its trial, which
+      // fails (the breaker opens again, for 600 ms), and the call fails with the server's error.
       server.setScript(replies.serverError());
       await expect(chat.execute(ask)).rejects.toThrow();
       const during = await telemetry.collect();
       expect(pointsOf<number>(during.get('llm_resilience.circuit.state'))[0]?.value).toBe(2);
       // The service is back: the half-open trial closes the breaker.
       server.setScript(replies.ok());
-      await sleep(350);
+      await sleep(650);
       await chat.execute(ask);
       // A stream read to its end.
       const chunks = await stream.execute(({ signal }) =>
@@ -117,12 +118,12 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
     expect(operation?.descriptor).toMatchObject({ unit: 's' });
     expect(operation?.dataPointType).toBe(DataPointType.HISTOGRAM);
     expect(histogramCount(operation, chatOnly)).toBe(4);
-    const failed = pointsOf<Histogram>(operation, { ...chatOnly, 'error.type': 'aborted' });
+    const failed = pointsOf<Histogram>(operation, { ...chatOnly, 'error.type': 'server' });
     expect(failed.map((p) => p.value.count)).toEqual([1]);
     expect(failed[0]?.attributes).toEqual({
       ...attributes,
       ...chatOnly,
-      'error.type': 'aborted',
+      'error.type': 'server',
     });
     expect(histogramCount(operation, { 'llm_resilience.policy': 'stream' })).toBe(1);
     // The 429 call took at least the gate's 250 ms.
@@ -136,24 +137,24 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
     const count = (name: string, extra = {}) =>
       counterSum(events, { ...chatOnly, 'event.name': name, ...extra });
     // Retries: one after the 500, one after the 429; in the outage, one after the first 500 and
-    // one after the second (which opens the breaker); the third attempt is refused by the open
-    // breaker (`aborted`: nothing was sent) and the call gives up, failing as `aborted`.
+    // one after the second (which opens the breaker, and waits for its trial); the trial, the
+    // third attempt, fails: the breaker opens again and the call gives up with the server's error.
     expect(count('retry', { 'error.type': 'server', 'event.severity': 'warn' })).toBe(3);
     expect(count('retry', { 'error.type': 'rate_limit' })).toBe(1);
     expect(count('rateLimited', { 'error.type': 'rate_limit' })).toBe(1);
-    expect(count('break', { 'event.severity': 'error', 'error.type': 'server' })).toBe(1);
-    expect(count('halfOpen')).toBe(1);
-    expect(count('giveUp', { 'error.type': 'aborted' })).toBe(1);
+    expect(count('break', { 'event.severity': 'error', 'error.type': 'server' })).toBe(2);
+    expect(count('halfOpen')).toBe(2);
+    expect(count('giveUp', { 'error.type': 'server' })).toBe(1);
     expect(count('reset', { 'event.severity': 'info' })).toBe(1);
     expect(count('success', { 'event.severity': 'debug' })).toBe(3);
-    expect(count('failure', { 'error.type': 'aborted' })).toBe(1);
+    expect(count('failure', { 'error.type': 'server' })).toBe(1);
 
     const attempts = metrics.get('llm_resilience.attempt.duration');
     expect(attempts?.descriptor.unit).toBe('s');
     expect(histogramCount(attempts, { ...chatOnly, 'llm_resilience.attempt.number': 1 })).toBe(4);
     expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'rate_limit' })).toBe(1);
-    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'server' })).toBe(3);
-    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'aborted' })).toBe(1);
+    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'server' })).toBe(4);
+    expect(histogramCount(attempts, { ...chatOnly, 'error.type': 'aborted' })).toBe(0);
 
     const gate = metrics.get('llm_resilience.rate_limit.wait');
     expect(gate?.descriptor.unit).toBe('s');
@@ -233,10 +234,10 @@ describe('instrument over real HTTP with the real OpenTelemetry SDK', () => {
     expect(waits?.at(-1)?.attributes).toMatchObject({ attempt: 2 });
     expect(waits?.at(-1)?.attributes?.waitMs).toBeGreaterThanOrEqual(200);
     expect(outage?.status.code).toBe(SpanStatusCode.ERROR);
-    expect(outage?.attributes['error.type']).toBe('aborted');
+    expect(outage?.attributes['error.type']).toBe('server');
     expect(outage?.events.map((e) => e.name)).toContain('break');
     const http = spans.filter((s) => s.instrumentationScope.name === 'sdk-http');
-    expect(http).toHaveLength(7); // 2 + 2 + 2 in the outage (the breaker refuses the third) + 1
+    expect(http).toHaveLength(8); // 2 + 2 + 3 in the outage (the third is the breaker's trial) + 1
     const ids = new Set(calls.slice(0, 4).map((s) => s.spanContext().spanId));
     for (const span of http) expect(ids.has(span.parentSpanContext?.spanId ?? '')).toBe(true);
 

@@ -364,36 +364,62 @@ describe('retry stage', () => {
     }
   });
 
-  it('counts a refusal of its open breaker as an attempt: retries it up to maxRetries, then gives up', async () => {
+  it('waits for the trial of a breaker its failure opened, and counts a refusal of an open breaker as an attempt', async () => {
     const breaker = { consecutiveFailures: 1, halfOpenAfterMs: 10_000 };
     const recovering = createPolicy({
+      name: 'r',
       retry: { ...RETRY, maxRetries: 2 },
       circuitBreaker: breaker,
     });
+    const recoveringEvents = recordEvents(recovering);
     const fn = failing(httpError(500));
     const result = outcome(recovering.execute(fn));
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(await result).toEqual({ value: 'ok' });
-    expect(fn).toHaveBeenCalledTimes(2); // attempt 2 was refused without a call
+    // Attempt 2 is the breaker's trial: no attempt was spent on the open breaker.
+    expect(fn.mock.calls.map(([context]) => context.attempt)).toEqual([1, 2]);
+    expect(recoveringEvents.filter(([name]) => name === 'retry')).toEqual([
+      [
+        'retry',
+        { policy: 'r', attempt: 1, delayMs: 10_000, reason: classifyOpenAIError(httpError(500)) },
+      ],
+    ]);
 
-    // The wait for the half-open time would pass the deadline too: max_retries is what stopped it.
-    const spent = createPolicy({
+    // The wait for the trial would pass the deadline: the call fails at once, with its error.
+    const late = createPolicy({
       name: 'r',
       retry: { ...RETRY, maxRetries: 1 },
       timeout: { totalMs: 5_000 },
       circuitBreaker: breaker,
     });
-    const events = recordEvents(spent);
-    const once = failing(httpError(500));
-    const refused = outcome(spent.execute(once));
-    await vi.advanceTimersByTimeAsync(jitterDelays(1)[0] ?? 0);
-    expect((await refused).error).toBeInstanceOf(BrokenCircuitError);
+    const events = recordEvents(late);
+    const error = httpError(500);
+    const once = failing(error);
+    expect(await outcome(late.execute(once))).toEqual({ error });
     expect(once).toHaveBeenCalledTimes(1);
     expect(events.find(([name]) => name === 'giveUp')).toEqual([
       'giveUp',
+      { policy: 'r', attempts: 1, reason: classifyOpenAIError(error), why: 'deadline' },
+    ]);
+
+    // A call that finds the breaker open: its refused attempt counts toward maxRetries.
+    const none = createPolicy({
+      name: 'n',
+      retry: { ...RETRY, maxRetries: 0 },
+      circuitBreaker: breaker,
+    });
+    const noneEvents = recordEvents(none);
+    await outcome(none.execute(failing(httpError(500))));
+    const refused = vi.fn(() => 'ok');
+    expect((await outcome(none.execute(refused))).error).toBeInstanceOf(BrokenCircuitError);
+    expect(refused).not.toHaveBeenCalled();
+    expect(noneEvents.filter(([name]) => name === 'giveUp').at(-1)).toEqual([
+      'giveUp',
       {
-        policy: 'r',
-        attempts: 2,
+        policy: 'n',
+        attempts: 1,
         reason: classifyOpenAIError(new BrokenCircuitError()),
         why: 'max_retries',
       },

@@ -169,9 +169,12 @@ describe('createPolicy (properties)', () => {
           let maxInFlight = 0;
           let breakerOpen = false;
           const violations: string[] = [];
-          const retries: PolicyEvent<'retry'>[] = [];
-          policy.events.on('break', () => {
+          // Each retry, with how long the breaker then stays open (0 when it is not).
+          const retries: (PolicyEvent<'retry'> & { breakerLeftMs: number })[] = [];
+          let halfOpensAt = 0;
+          policy.events.on('break', (e) => {
             breakerOpen = true;
+            halfOpensAt = Date.now() + (e.openMs ?? 0);
           });
           policy.events.on('halfOpen', () => {
             breakerOpen = false;
@@ -179,7 +182,9 @@ describe('createPolicy (properties)', () => {
           policy.events.on('reset', () => {
             breakerOpen = false;
           });
-          policy.events.on('retry', (e) => retries.push(e));
+          policy.events.on('retry', (e) =>
+            retries.push({ ...e, breakerLeftMs: breakerOpen ? halfOpensAt - Date.now() : 0 }),
+          );
 
           const results = calls.map((spec, index) => {
             const record = {
@@ -270,14 +275,24 @@ describe('createPolicy (properties)', () => {
           }
 
           // Every retry delay is within [0, maxDelayMs] (a wait for an open breaker to half-open
-          // excepted), and at least the server's hint when it is honoured; with the gate on, a
-          // 429's wait is the gate's closure, at most its maxWaitMs (real gaps checked below).
+          // excepted: a retry waits for it whole), and at least the server's hint when it is
+          // honoured; with the gate on, a 429's wait is the gate's closure, at most its maxWaitMs
+          // (real gaps checked below).
           const gateOn = opts.rateLimit !== false;
           const gateMaxWaitMs =
             (opts.rateLimit || undefined)?.maxWaitMs ?? RATE_LIMIT_DEFAULTS.maxWaitMs;
           for (const e of retries) {
             expect(e.delayMs).toBeGreaterThanOrEqual(0);
             if (!retry || e.reason.kind === 'aborted') continue;
+            if (e.breakerLeftMs > 0) {
+              expect(e.delayMs).toBeGreaterThanOrEqual(Math.floor(e.breakerLeftMs));
+              if (e.delayMs > retry.maxDelayMs) {
+                expect(e.delayMs).toBeLessThanOrEqual(
+                  Math.ceil(Math.max(e.breakerLeftMs, e.reason.retryAfterMs ?? 0)),
+                );
+                continue;
+              }
+            }
             if (gateOn && e.reason.kind === 'rate_limit') {
               expect(e.delayMs).toBeLessThanOrEqual(gateMaxWaitMs);
               continue;
