@@ -4,7 +4,8 @@ import stryker from '../vitest.stryker.config.js';
 /**
  * The suite for a Stryker run over the core (src/pipeline, the rate-limit gate, validate, the
  * presets, instrument, classifyError, the store's stages): the Stryker suite (vitest.stryker.config.ts) without the
- * test kit's, the docs' and the benchmarks' own tests and the stream providers' HTTP tests.
+ * test kit's, the docs' and the benchmarks' own tests and the stream providers' HTTP tests, with
+ * the Redis tests of the stages' shared path.
  */
 export default defineConfig({
   ...stryker,
@@ -20,6 +21,8 @@ export default defineConfig({
       'test/errors/**/*.test.ts',
       'test/stream/*.test.ts',
       'test/store/**/*.test.ts',
+      // The stages' shared path against a real Redis (the tests start their own redis-server).
+      'test/redis/shared.redis.test.ts',
     ],
     exclude: [
       ...(stryker.test?.exclude ?? []),
