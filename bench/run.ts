@@ -1,45 +1,15 @@
+import { fork } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { describeMachine } from './machine.js';
-import { overhead } from './overhead.js';
 import { benchmarksPage, scenarioSection } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
-import { s1qQuietProcess } from './scenarios/s1qQuietProcess.js';
-import { s1RateLimitStorm } from './scenarios/s1RateLimitStorm.js';
-import { s1rRecurrent } from './scenarios/s1rRecurrent.js';
-import { s1sSustainedOverload } from './scenarios/s1sSustainedOverload.js';
-import { s2Outage } from './scenarios/s2Outage.js';
-import { s3Hangs } from './scenarios/s3Hangs.js';
-import { s4Quota } from './scenarios/s4Quota.js';
-import { s5StalledStreams } from './scenarios/s5StalledStreams.js';
-import { s6bRateLimitSpill, s6Fallback } from './scenarios/s6Fallback.js';
-import { s7Fleet } from './scenarios/s7Fleet.js';
-import { s8PartialOutage } from './scenarios/s8PartialOutage.js';
-import { s9HeaderBudget } from './scenarios/s9HeaderBudget.js';
-import { storeOverhead } from './storeOverhead.js';
+import { SCENARIOS } from './scenarios/index.js';
 
 /**
- * `npm run bench`: runs every scenario and the overhead bench, prints each section and writes
- * docs/benchmarks.md with its SVG charts. `npm run bench -- S1 S3` runs only those (ids are
- * case-insensitive) and prints them without touching docs/.
+ * `npm run bench`: runs every scenario and the overhead bench, each in a process of its own,
+ * prints each section and writes docs/benchmarks.md with its SVG charts. `npm run bench -- S1 S3`
+ * runs only those (ids are case-insensitive) and prints them without touching docs/.
  */
-const SCENARIOS: readonly Scenario[] = [
-  s1RateLimitStorm,
-  s1sSustainedOverload,
-  s1qQuietProcess,
-  s1rRecurrent,
-  s2Outage,
-  s3Hangs,
-  s4Quota,
-  s5StalledStreams,
-  s6Fallback,
-  s6bRateLimitSpill,
-  s7Fleet,
-  s8PartialOutage,
-  s9HeaderBudget,
-  overhead,
-  storeOverhead,
-];
-
 const DOCS = new URL('../docs/', import.meta.url);
 const wanted = process.argv.slice(2).map((id) => id.toLowerCase());
 const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id.toLowerCase() === id));
@@ -55,7 +25,7 @@ const machine = describeMachine();
 process.stdout.write(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n\n`);
 const results: ScenarioResult[] = [];
 for (const scenario of selected) {
-  const result = await scenario.run();
+  const result = await runAlone(scenario);
   results.push(result);
   process.stdout.write(`${scenarioSection(result)}\n\n`);
 }
@@ -66,5 +36,20 @@ if (wanted.length === 0) {
   await writeFile(new URL('benchmarks.md', DOCS), benchmarksPage(results, machine));
   process.stdout.write('Wrote docs/benchmarks.md and its charts.\n');
 }
-// A call cut at the 40 s bound may leave the code under test with a timer; the run is over.
 process.exit(0);
+
+/** Runs `scenario` in a fresh process (bench/runScenario.ts) and resolves with its result. */
+function runAlone(scenario: Scenario): Promise<ScenarioResult> {
+  const child = fork(new URL('./runScenario.ts', import.meta.url), [scenario.id]);
+  return new Promise((resolve, reject) => {
+    let result: ScenarioResult | undefined;
+    child.on('message', (message) => {
+      result = message as ScenarioResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`bench: ${scenario.id} exited with code ${code} before its result`));
+    });
+  });
+}
