@@ -47,11 +47,31 @@ describe('RetryBudget', () => {
     expect(drain(budget, T0 + 60_000)).toBe(1);
   });
 
+  it('counts no call from the slice that straddles the start of the window', () => {
+    const budget = new RetryBudget({ percent: 100, minPerSec: 0, windowMs: 10_000 });
+    budget.deposit(T0);
+    budget.deposit(T0 + 9_000);
+    // At T0 + 10 s the slice of T0 is the oldest: its call may be older than the window.
+    expect(drain(budget, T0 + 10_000)).toBe(1);
+    const fresh = new RetryBudget({ percent: 100, minPerSec: 0, windowMs: 10_000 });
+    fresh.deposit(T0 + 9_000);
+    expect(drain(fresh, T0 + 10_000)).toBe(1);
+  });
+
   it('reads a clock that goes back as standing still', () => {
     const budget = new RetryBudget({ percent: 100, minPerSec: 0 });
     budget.deposit(T0 + 5_000);
     expect(budget.tryWithdraw(T0)).toBe(true);
     expect(budget.tryWithdraw(T0)).toBe(false);
+  });
+
+  it('keeps the calls counted before the clock went back once it comes forward again', () => {
+    const budget = new RetryBudget({ percent: 100, minPerSec: 0 });
+    budget.deposit(T0 + 5_000);
+    budget.deposit(T0 + 5_000);
+    expect(budget.tryWithdraw(T0)).toBe(true);
+    expect(budget.tryWithdraw(T0 + 5_000)).toBe(true);
+    expect(budget.tryWithdraw(T0 + 5_000)).toBe(false);
   });
 
   it('refuses bad options, naming the option path and the value', () => {
@@ -69,6 +89,13 @@ describe('RetryBudget', () => {
     );
     expect(() => new RetryBudget('20%' as never)).toThrow(
       new TypeError('retryBudget must be an object, a RetryBudgetStore or false, got "20%"'),
+    );
+    expect(() => new RetryBudget(null as never)).toThrow(
+      new TypeError('retryBudget must be an object, a RetryBudgetStore or false, got null'),
+    );
+    const withTryWithdraw = Object.assign(() => 0, { tryWithdraw: () => true, deposit: () => {} });
+    expect(() => new RetryBudget(withTryWithdraw as never)).toThrow(
+      new TypeError('retryBudget must be an object, a RetryBudgetStore or false, got a function'),
     );
     expect(() => new RetryBudget(new RetryBudget() as never)).toThrow(
       /^retryBudget must be an object of retry budget options, got /,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, type PolicyEvent, RateLimitHoldError } from '../../src/index.js';
+import { createPolicy, llmRetry, type PolicyEvent, RateLimitHoldError } from '../../src/index.js';
 import type { LeaveReport, PolicyStateStore, PolicyStore } from '../../src/store/PolicyStore.js';
 import { CLOSED, LEFT } from '../support/storeAnswers.js';
 
@@ -28,6 +28,28 @@ function writtenStore() {
 const failure = () => Promise.reject(Object.assign(new Error('down'), { status: 503 }));
 
 describe('the stages with a store', () => {
+  it('refuse a store that is not a PolicyStore, naming the option and the value', () => {
+    const expected = 'must be a PolicyStore (createRedisStore() of llm-resilience/redis), got';
+    const policyStateOnAFunction = Object.assign(() => 0, {
+      policyState: writtenStore().store.policyState,
+    });
+    for (const [store, shown] of [
+      [null, 'null'],
+      [{}, 'an object'],
+      [{ policyState: 'redis' }, 'an object'],
+      [policyStateOnAFunction, 'a function'],
+      ['redis://localhost', '"redis://localhost"'],
+    ] as const) {
+      expect(() => createPolicy({ name: 'bad', store: store as never })).toThrow(
+        new TypeError(`store ${expected} ${shown}`),
+      );
+      expect(() => llmRetry({ name: 'bad', store: store as never })).toThrow(
+        new TypeError(`retry.store ${expected} ${shown}`),
+      );
+    }
+    expect(() => createPolicy({ name: 'good', store: writtenStore().store })).not.toThrow();
+  });
+
   it("close cockatiel's breaker, opened while the store was unavailable, once the fleet's lets a call go", async () => {
     const { store, state } = writtenStore();
     const policy = createPolicy({
