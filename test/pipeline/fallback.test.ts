@@ -2,11 +2,35 @@ import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import type { PolicyEvent } from '../../src/events.js';
 import { logEvents } from '../../src/logEvents.js';
-import { createFallbackPolicy, defaultFallbackOn } from '../../src/pipeline/LlmFallbackPolicy.js';
+import type { ExecuteOptions } from '../../src/pipeline/executeArgs.js';
+import {
+  createFallbackPolicy,
+  defaultFallbackOn,
+  type FallbackRoutePolicy,
+} from '../../src/pipeline/LlmFallbackPolicy.js';
 import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { recordEvents } from '../support/pipeline.js';
 
 const failing = (status: number, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`status ${status}`), { status, ...extra });
+
+/** A route policy of one's own, with a closed breaker: runs each call once and keeps its options. */
+function keepingOptions(): { policy: FallbackRoutePolicy; given: ExecuteOptions[] } {
+  const given: ExecuteOptions[] = [];
+  const policy: FallbackRoutePolicy = {
+    circuitState: 'closed',
+    circuitHalfOpenAt: 0,
+    execute: async (fn, options) => {
+      given.push(options);
+      return fn({ signal: options.signal ?? new AbortController().signal, attempt: 1 });
+    },
+  };
+  return { policy, given };
+}
+
+/** A policy whose breaker one failure opens for `halfOpenAfterMs`. */
+const breaking = (name: string, halfOpenAfterMs: number) =>
+  createPolicy({ name, circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs } });
 
 describe('createFallbackPolicy', () => {
   it('refuses bad options with a TypeError naming the option and the value', () => {
@@ -17,9 +41,21 @@ describe('createFallbackPolicy', () => {
     expect(() => createFallbackPolicy({ routes: [{ name: 'a', call: 1 as never }] })).toThrow(
       'routes[0].call must be a function, got 1',
     );
+    const execute = () => Promise.resolve();
+    for (const policy of [
+      {},
+      null,
+      { circuitState: 'closed', circuitHalfOpenAt: 0 },
+      { execute, circuitHalfOpenAt: 0 },
+      { execute, circuitState: 'closed' },
+    ]) {
+      expect(() =>
+        createFallbackPolicy({ routes: [{ name: 'a', call, policy: policy as never }] }),
+      ).toThrow(/^routes\[0\]\.policy must be a policy of this package/);
+    }
     expect(() =>
-      createFallbackPolicy({ routes: [{ name: 'a', call, policy: {} as never }] }),
-    ).toThrow(/routes\[0\]\.policy must be a policy of this package/);
+      createFallbackPolicy({ routes: [{ name: 'a', call, retries: 1 } as never] }),
+    ).toThrow('routes[0].retries is not a route option (known: name, call, policy, maxWaitMs)');
     expect(() => createFallbackPolicy({ routes: [{ name: 'a', call, maxWaitMs: -1 }] })).toThrow(
       'routes[0].maxWaitMs must be a number of milliseconds >= 0, or Infinity, got -1',
     );
@@ -34,6 +70,12 @@ describe('createFallbackPolicy', () => {
     expect(() =>
       createFallbackPolicy({ routes: [{ name: 'a', call }], timeout: { totalMs: 0 } }),
     ).toThrow(/timeout\.totalMs must be/);
+    expect(() =>
+      createFallbackPolicy({ routes: [{ name: 'a', call }], timeout: { total: 5 } as never }),
+    ).toThrow('timeout.total is not a fallback timeout option (known: totalMs), got 5');
+    expect(() => createFallbackPolicy(null as never)).toThrow(
+      'options must be an object, got null',
+    );
     expect(() =>
       createFallbackPolicy({ routes: [{ name: 'a', call }], retries: 2 } as never),
     ).toThrow(
@@ -221,5 +263,184 @@ describe('createFallbackPolicy', () => {
     await policy.execute(null);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^llm-resilience ask: fallback .*from=a to=b kind=server/);
+  });
+
+  it('is named fallback when not given a name', async () => {
+    const policy = createFallbackPolicy({ routes: [{ name: 'a', call: () => 'ok' }] });
+    const successes: PolicyEvent<'success'>[] = [];
+    policy.events.on('success', (e) => successes.push(e));
+    await policy.execute(null);
+    expect(policy.name).toBe('fallback');
+    expect(successes.map((e) => e.policy)).toEqual(['fallback']);
+  });
+
+  it('rejects with a route’s error that fallbackOn does not move on from, without trying the next', async () => {
+    const badRequest = failing(400);
+    const calls: string[] = [];
+    const routes = [
+      {
+        name: 'a',
+        call: () => {
+          calls.push('a');
+          return Promise.reject(badRequest);
+        },
+      },
+      {
+        name: 'b',
+        call: () => {
+          calls.push('b');
+          return 'ok';
+        },
+      },
+    ];
+    await expect(createFallbackPolicy({ routes }).execute(null)).rejects.toBe(badRequest);
+    expect(calls).toEqual(['a']);
+    const asked: [string, string][] = [];
+    const moving = createFallbackPolicy({
+      routes,
+      fallbackOn: (reason, route) => {
+        asked.push([reason.kind, route]);
+        return true;
+      },
+    });
+    await expect(moving.execute(null)).resolves.toEqual({ value: 'ok', route: 'b' });
+    expect(calls).toEqual(['a', 'a', 'b']);
+    expect(asked).toEqual([['bad_request', 'a']]);
+  });
+
+  it('moves past a route whose open breaker rests, without a call through its policy, and tries it once its trial is due', async () => {
+    vi.useFakeTimers();
+    try {
+      const first = breaking('first', 1_000);
+      let down = true;
+      const policy = createFallbackPolicy<string, string>({
+        routes: [
+          {
+            name: 'first',
+            policy: first,
+            call: () => (down ? Promise.reject(failing(500)) : 'one'),
+          },
+          { name: 'second', call: () => 'two' },
+        ],
+      });
+      const fallbacks: PolicyEvent<'fallback'>[] = [];
+      policy.events.on('fallback', (e) => fallbacks.push(e));
+      await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+      expect(first.circuitState).toBe('open');
+      down = false;
+      const firstEvents = recordEvents(first);
+      await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+      await vi.advanceTimersByTimeAsync(999);
+      await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+      expect(firstEvents).toEqual([]);
+      expect(fallbacks.map((e) => e.reason.kind)).toEqual(['server', 'aborted', 'aborted']);
+      expect(fallbacks[1]?.reason.message).toMatch(/BrokenCircuitError/);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(first.circuitHalfOpenAt).toBe(Date.now());
+      await expect(policy.execute('hi')).resolves.toEqual({ value: 'one', route: 'first' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tries a route again as soon as its breaker closes, before its rest would have ended', async () => {
+    const first = breaking('first', 60_000);
+    let down = true;
+    const policy = createFallbackPolicy<string, string>({
+      routes: [
+        { name: 'first', policy: first, call: () => (down ? Promise.reject(failing(500)) : 'one') },
+        { name: 'second', call: () => 'two' },
+      ],
+    });
+    await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+    down = false;
+    first.circuitBreaker?.isolate().dispose();
+    expect(first.circuitState).toBe('closed');
+    expect(first.circuitHalfOpenAt).toBeGreaterThan(Date.now());
+    await expect(policy.execute('hi')).resolves.toEqual({ value: 'one', route: 'first' });
+  });
+
+  it('tries the last route through its policy even while its breaker rests: it waits for the trial as its policy says', async () => {
+    vi.useFakeTimers();
+    try {
+      const last = createPolicy({
+        name: 'last',
+        retry: { maxRetries: 1, initialDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 60_000 },
+        circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 1_000 },
+      });
+      const opening = last.execute(() => Promise.reject(failing(500))).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await opening).toMatchObject({ status: 500 });
+      expect(last.circuitState).toBe('open');
+      const retries: PolicyEvent<'retry'>[] = [];
+      last.events.on('retry', (e) => retries.push(e));
+      const policy = createFallbackPolicy({
+        routes: [
+          { name: 'a', call: () => Promise.reject(failing(500)) },
+          { name: 'b', policy: last, call: () => 'ok' },
+        ],
+      });
+      const answer = policy.execute(null);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await expect(answer).resolves.toEqual({ value: 'ok', route: 'b' });
+      expect(retries.map((e) => [e.reason.kind, e.delayMs])).toEqual([['aborted', 1_000]]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives each route’s policy the call’s signal, the caller’s tokens, and maxWaitMs 0 but to the last route', async () => {
+    const a = keepingOptions();
+    const b = keepingOptions();
+    const c = keepingOptions();
+    const policy = createFallbackPolicy({
+      routes: [
+        { name: 'a', policy: a.policy, call: () => Promise.reject(failing(500)) },
+        { name: 'b', policy: b.policy, maxWaitMs: 250, call: () => Promise.reject(failing(500)) },
+        { name: 'c', policy: c.policy, call: () => 'ok' },
+      ],
+    });
+    await expect(policy.execute(null, { tokens: 42 })).resolves.toEqual({
+      value: 'ok',
+      route: 'c',
+    });
+    await policy.execute(null);
+    const signal = expect.any(AbortSignal);
+    expect([a, b, c].map((route) => route.given)).toStrictEqual([
+      [
+        { signal, tokens: 42, maxWaitMs: 0 },
+        { signal, maxWaitMs: 0 },
+      ],
+      [
+        { signal, tokens: 42, maxWaitMs: 250 },
+        { signal, maxWaitMs: 250 },
+      ],
+      [{ signal, tokens: 42 }, { signal }],
+    ]);
+  });
+
+  it('leaves the signal of a call that answered alone once timeout.totalMs has passed', async () => {
+    vi.useFakeTimers();
+    try {
+      const signals: AbortSignal[] = [];
+      const policy = createFallbackPolicy({
+        routes: [
+          {
+            name: 'a',
+            call: (_input, { signal }) => {
+              signals.push(signal);
+              return 'ok';
+            },
+          },
+        ],
+        timeout: { totalMs: 100 },
+      });
+      await expect(policy.execute(null)).resolves.toEqual({ value: 'ok', route: 'a' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(signals).toHaveLength(1);
+      expect(signals[0]?.aborted).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
