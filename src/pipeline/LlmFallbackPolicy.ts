@@ -55,7 +55,8 @@ export interface FallbackPolicyOptions<I = unknown> {
   routes: readonly FallbackRoute<I>[];
   /**
    * Whether a route's failure moves on to the next route; replaces the default test (see
-   * {@link LlmFallbackPolicy}). The caller's abort never moves on.
+   * {@link LlmFallbackPolicy}). It is asked about a route skipped because its breaker is open too
+   * (a `BrokenCircuitError`, kind `aborted`). The caller's abort never moves on.
    */
   fallbackOn?: (reason: ErrorClassification, route: string) => boolean;
   /** A bound on the whole chain of routes. */
@@ -182,10 +183,10 @@ export class LlmFallbackPolicy<I = unknown, R = unknown> {
           } catch (error) {
             if (call.aborted || next === undefined) throw error;
             failure = { error, reason: call.reasonOf(error) };
-            if (!this.fallbackOn(failure.reason, route.name)) throw error;
           }
         }
-        const { reason } = failure;
+        const { error, reason } = failure;
+        if (!this.fallbackOn(reason, route.name)) throw error;
         this.reporter.report('fallback', () => ({ from: route.name, to: next.name, reason }));
       }
     } finally {

@@ -1,3 +1,4 @@
+import { BrokenCircuitError } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import type { PolicyEvent } from '../../src/events.js';
@@ -338,6 +339,37 @@ describe('createFallbackPolicy', () => {
       await vi.advanceTimersByTimeAsync(1);
       expect(first.circuitHalfOpenAt).toBe(Date.now());
       await expect(policy.execute('hi')).resolves.toEqual({ value: 'one', route: 'first' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('asks fallbackOn about a route skipped while its breaker rests, and rejects when it says no', async () => {
+    vi.useFakeTimers();
+    try {
+      const first = breaking('first', 1_000);
+      const asked: [string, string][] = [];
+      let moveOnFromAborted = true;
+      const policy = createFallbackPolicy<string, string>({
+        routes: [
+          { name: 'first', policy: first, call: () => Promise.reject(failing(500)) },
+          { name: 'second', call: () => 'two' },
+        ],
+        fallbackOn: (reason, route) => {
+          asked.push([reason.kind, route]);
+          return reason.kind !== 'aborted' || moveOnFromAborted;
+        },
+      });
+      await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+      expect(first.circuitState).toBe('open');
+      await expect(policy.execute('hi')).resolves.toEqual({ value: 'two', route: 'second' });
+      moveOnFromAborted = false;
+      await expect(policy.execute('hi')).rejects.toThrow(BrokenCircuitError);
+      expect(asked).toEqual([
+        ['server', 'first'],
+        ['aborted', 'first'],
+        ['aborted', 'first'],
+      ]);
     } finally {
       vi.useRealTimers();
     }
