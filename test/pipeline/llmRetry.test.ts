@@ -1,8 +1,16 @@
 import { BrokenCircuitError, decorrelatedJitterGenerator } from 'cockatiel';
+import { APIUserAbortError } from 'openai';
 import { describe, expect, it, vi } from 'vitest';
 import { classifyOpenAIError } from '../../src/errors/index.js';
 import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
 import type { RetryOptions } from '../../src/pipeline/options.js';
+import type { RetryBudgetStore } from '../../src/pipeline/RetryBudget.js';
+import type {
+  EnterAnswer,
+  LeaveReport,
+  PolicyStateStore,
+  PolicyStore,
+} from '../../src/store/PolicyStore.js';
 import {
   hangUntilAborted,
   httpError,
@@ -10,6 +18,7 @@ import {
   recordEvents,
   useFakeClock,
 } from '../support/pipeline.js';
+import { CLOSED, LEFT } from '../support/storeAnswers.js';
 
 const RETRY: RetryOptions = {
   maxRetries: 3,
@@ -42,6 +51,25 @@ function failing(...errors: unknown[]) {
     if (error !== undefined) throw error;
     return 'ok';
   });
+}
+
+/**
+ * A store whose ways in answer `entries` in turn (then CLOSED), and whose ways out are recorded
+ * in `left` and grant every retry asked.
+ */
+function listedStore(...entries: EnterAnswer[]) {
+  const left: LeaveReport[] = [];
+  const state: PolicyStateStore = {
+    timeoutMs: 1_000,
+    enter: () => Promise.resolve(entries.shift() ?? CLOSED),
+    leave: (report) => {
+      left.push(report);
+      return Promise.resolve({ ...LEFT, retryGranted: true });
+    },
+    ping: () => Promise.resolve(),
+  };
+  const store: PolicyStore = { policyState: () => state };
+  return { store, left };
 }
 
 useFakeClock();
@@ -424,5 +452,116 @@ describe('retry stage', () => {
         why: 'max_retries',
       },
     ]);
+  });
+
+  it('makes a retry the budget grants with a promise', async () => {
+    const store: RetryBudgetStore = {
+      deposit: () => undefined,
+      tryWithdraw: vi.fn(() => Promise.resolve(true)),
+    };
+    const policy = createPolicy({ retry: RETRY, retryBudget: store });
+    const fn = failing(httpError(500));
+    const result = outcome(policy.execute(fn));
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual({ value: 'ok' });
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect(store.tryWithdraw).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['grants', true],
+    ['refuses', false],
+  ])(
+    'rejects with the caller’s abort that came while the budget %s the retry, reporting neither retry nor giveUp',
+    async (_, granted) => {
+      const controller = new AbortController();
+      const store: RetryBudgetStore = {
+        deposit: () => undefined,
+        tryWithdraw: () => {
+          controller.abort(new Error('caller gave up'));
+          return Promise.resolve(granted);
+        },
+      };
+      const policy = createPolicy({ retry: RETRY, retryBudget: store });
+      const events = recordEvents(policy);
+      const fn = failing(httpError(500));
+      const result = outcome(policy.execute(fn, controller.signal));
+      await vi.runAllTimersAsync();
+      expect(await result).toEqual({ error: new Error('caller gave up') });
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(events.map(([name]) => name)).toEqual(['failure']);
+    },
+  );
+
+  it('backs off after a hedge round whose last failure is not a 429, though a 429 of the round closed the gate', async () => {
+    const policy = createPolicy({
+      name: 'r',
+      retry: RETRY,
+      rateLimit: { backoffMs: 5_000 },
+      hedge: { delayMs: 100 },
+    });
+    const events = recordEvents(policy);
+    const fn = vi.fn(async ({ attempt }: { attempt: number }) => {
+      if (attempt > 2) return 'ok';
+      await new Promise((resolve) => setTimeout(resolve, attempt === 1 ? 150 : 100));
+      throw httpError(attempt === 1 ? 429 : 500);
+    });
+    const [jitter] = jitterDelays(1);
+    const result = outcome(policy.execute(fn));
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual({ value: 'ok' });
+    expect(events.filter(([name]) => name === 'retry')).toEqual([
+      [
+        'retry',
+        { policy: 'r', attempt: 2, delayMs: jitter, reason: classifyOpenAIError(httpError(500)) },
+      ],
+    ]);
+  });
+});
+
+describe('retry stage with a store and a retry budget', () => {
+  it('sends the way out of a hedge attempt that ends after the round was won', async () => {
+    // The first attempt is the fleet's half-open trial: its way out frees the trial.
+    const { store, left } = listedStore({ ...CLOSED, breaker: 'probe' });
+    const policy = createPolicy({
+      store,
+      retry: RETRY,
+      retryBudget: {},
+      rateLimit: {},
+      circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000 },
+      hedge: { delayMs: 100 },
+    });
+    const fn = vi.fn(
+      ({ signal, attempt }: { signal: AbortSignal; attempt: number }) =>
+        new Promise((resolve, reject) => {
+          if (attempt === 2) resolve('ok');
+          // The request takes a while to end once aborted.
+          signal.addEventListener('abort', () =>
+            setTimeout(() => reject(new APIUserAbortError()), 10),
+          );
+        }),
+    );
+    const result = outcome(policy.execute(fn));
+    await vi.runAllTimersAsync();
+    expect(await result).toEqual({ value: 'ok' });
+    const breakerOutcomes = left.flatMap(({ breaker }) =>
+      breaker === undefined ? [] : [[breaker.outcome, breaker.probe]],
+    );
+    expect(breakerOutcomes).toEqual([
+      ['success', false],
+      ['none', true],
+    ]);
+  });
+
+  it('sends the failed attempt’s way out before it reports giveUp', async () => {
+    const { store, left } = listedStore();
+    const policy = createPolicy({ store, retry: RETRY, retryBudget: {}, rateLimit: {} });
+    const heard: number[] = [];
+    policy.events.on('giveUp', () => heard.push(left.length));
+    const error = httpError(400);
+    expect(await outcome(policy.execute(failing(error)))).toEqual({ error });
+    expect(heard).toEqual([1]);
+    expect(left[0]?.gate?.outcome).toBe('answered');
+    await vi.runAllTimersAsync();
   });
 });

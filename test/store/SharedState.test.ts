@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type PolicyEvent, PolicyEvents } from '../../src/events.js';
 import { Reporter } from '../../src/pipeline/reporter.js';
-import type { EnterAnswer, PolicyStateStore } from '../../src/store/PolicyStore.js';
+import type { PolicyStateStore } from '../../src/store/PolicyStore.js';
 import { SharedState, storeFailureCause } from '../../src/store/SharedState.js';
-import { CLOSED } from '../support/storeAnswers.js';
+import { CLOSED, LEFT } from '../support/storeAnswers.js';
 
 /** A store whose next answers the test decides: a value, a rejection, or never. */
 function scriptedStore(timeoutMs: number) {
@@ -24,6 +24,17 @@ function scriptedStore(timeoutMs: number) {
     ping: () => next(undefined),
   };
   return { store, plan, calls: () => calls };
+}
+
+/** A store's reply, read `turns` turns of the event loop after 20 ms (as a busy process reads it). */
+function afterTurns<T>(turns: number, reply: () => T | PromiseLike<T>): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const turn = (left: number): void => {
+      if (left === 0) resolve(reply());
+      else setImmediate(() => turn(left - 1));
+    };
+    setTimeout(() => turn(turns), 20);
+  });
 }
 
 function listen(events: PolicyEvents): string[] {
@@ -67,31 +78,96 @@ describe('SharedState', () => {
     expect(seen).toEqual(['unavailable timeout']);
   });
   it("takes an answer read in the event loop's turn after the timeout, not one two turns later", async () => {
-    // An answer that comes while the process is busy is read one turn of the event loop late.
-    const afterTurns = (turns: number) =>
-      new Promise<EnterAnswer>((resolve) => {
-        const turn = (left: number): void => {
-          if (left === 0) resolve(CLOSED);
-          else setImmediate(() => turn(left - 1));
-        };
-        setTimeout(() => turn(turns), 20);
-      });
-    for (const [turns, expected] of [
-      [1, CLOSED],
-      [2, CLOSED],
-      [3, undefined],
+    for (const [turns, expected, reported] of [
+      [1, CLOSED, []],
+      [2, CLOSED, []],
+      [3, undefined, ['unavailable timeout', 'recovered']],
     ] as const) {
       const events = new PolicyEvents();
       const seen = listen(events);
       const store: PolicyStateStore = {
         timeoutMs: 20,
-        enter: () => afterTurns(turns),
+        enter: () => afterTurns(turns, () => CLOSED),
         leave: () => Promise.reject(new Error('unused')),
         ping: () => Promise.resolve(),
       };
       const shared = new SharedState(store, new Reporter({ name: 'p', events }));
       await expect(shared.enter({})).resolves.toEqual(expected);
-      expect(seen).toEqual(expected === undefined ? ['unavailable timeout'] : []);
+      // Once the turns the timeout queued have run: an answer taken is not blamed after all,
+      // and a late one ends the outage it caused.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(seen).toEqual(reported);
+      expect(shared.available).toBe(true);
+    }
+  });
+
+  it('blames a failure read in the turn after the timeout once, and an answer read in that turn ends the outage', async () => {
+    const events = new PolicyEvents();
+    const seen = listen(events);
+    const store: PolicyStateStore = {
+      timeoutMs: 20,
+      enter: () =>
+        afterTurns(1, () =>
+          Promise.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' })),
+        ),
+      leave: () => afterTurns(1, () => LEFT),
+      ping: () => Promise.resolve(),
+    };
+    const shared = new SharedState(store, new Reporter({ name: 'p', events }));
+    await expect(Promise.all([shared.enter({}), shared.leave({ sentAt: 0 })])).resolves.toEqual([
+      undefined,
+      LEFT,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toEqual(['unavailable ECONNRESET', 'recovered']);
+    expect(shared.available).toBe(true);
+  });
+
+  it('pings an unavailable store at most every 250 ms, one ping at a time, and reports how long it was down', async () => {
+    vi.useFakeTimers();
+    try {
+      const { store, plan, calls } = scriptedStore(50);
+      const events = new PolicyEvents();
+      const seen = listen(events);
+      const downMs: number[] = [];
+      events.on('storeRecovered', (e: PolicyEvent<'storeRecovered'>) => downMs.push(e.downMs));
+      const shared = new SharedState(store, new Reporter({ name: 'p', events }));
+      plan.push('fail', 'fail');
+      await expect(shared.enter({})).resolves.toBeUndefined();
+      await vi.advanceTimersByTimeAsync(249);
+      await shared.enter({});
+      expect(calls()).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await Promise.all([shared.enter({}), shared.leave({ sentAt: 0 })]);
+      expect(calls()).toBe(2); // one ping, which fails: still the first outage
+      await vi.advanceTimersByTimeAsync(249);
+      await shared.enter({});
+      expect(calls()).toBe(2); // the next ping is due 250 ms after the last one failed
+      await vi.advanceTimersByTimeAsync(1);
+      await shared.enter({});
+      expect(calls()).toBe(3);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(shared.available).toBe(true);
+      expect(seen).toEqual(['unavailable ECONNREFUSED', 'recovered']);
+      expect(downMs).toEqual([500]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('bounds each operation where timers are numbers, as in browsers', async () => {
+    const setTimer = globalThis.setTimeout;
+    vi.stubGlobal('setTimeout', (task: () => void, ms?: number) => Number(setTimer(task, ms)));
+    try {
+      const answering = new SharedState(scriptedStore(20).store, new Reporter({ name: 'p' }));
+      await expect(answering.enter({})).resolves.toEqual(CLOSED);
+      const { store, plan } = scriptedStore(20);
+      plan.push('hang');
+      const hanging = new SharedState(store, new Reporter({ name: 'p' }));
+      await expect(hanging.enter({})).resolves.toBeUndefined();
+      expect(hanging.available).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
     }
   });
 
@@ -141,12 +217,16 @@ describe('storeFailureCause', () => {
     expect(storeFailureCause(new TypeError('unexpected reply'))).toBe('TypeError');
     expect(storeFailureCause(new Error('something went wrong'))).toBe('error');
     expect(storeFailureCause('a string')).toBe('error');
+    expect(storeFailureCause(class ConnectionLost {})).toBe('error');
   });
 
   it.each([
     [{ code: 'ECONNRESET', message: 'NOPE' }, 'ECONNRESET'],
     [{ code: 'econnreset', message: 'LOADING Redis is loading' }, 'LOADING'],
     [{ code: 'E_1', message: 'x', name: 'ReplyError' }, 'ReplyError'],
+    [{ code: 'e_CLOSED', name: 'ReplyError' }, 'ReplyError'],
+    [{ code: ['ECONNRESET'], name: 'ReplyError' }, 'ReplyError'],
+    [{ message: ['NOAUTH'], name: 'ReplyError' }, 'ReplyError'],
     [{ code: 42, message: 'READONLY You cannot write' }, 'READONLY'],
     [{ message: 'ERR wrong number of arguments' }, 'ERR'],
     [{ message: 'OK' }, 'error'],
