@@ -2,6 +2,7 @@ import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import { describe, expect, it, vi } from 'vitest';
 import { classifyOpenAIError } from '../../src/errors/index.js';
 import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
+import { llmCircuitBreaker } from '../../src/pipeline/llmCircuitBreaker.js';
 import {
   hangUntilAborted,
   httpError,
@@ -241,5 +242,29 @@ describe('circuit breaker stage: a call waiting on the half-open trial', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(await waiting).toEqual({ value: 'answered' });
     expect((await opener).error).toBeDefined();
+  });
+});
+
+describe('llmCircuitBreaker options', () => {
+  it('names the stage and the option in the message for a bad one', () => {
+    expect(() => llmCircuitBreaker(null as never)).toThrow(
+      new TypeError('circuitBreaker must be an object, got null'),
+    );
+    expect(() => llmCircuitBreaker({ store: {} as never })).toThrow(
+      new TypeError(
+        'circuitBreaker.store must be a PolicyStore (createRedisStore() of llm-resilience/redis), got an object',
+      ),
+    );
+  });
+
+  it('takes any one sampling option for a sampling breaker, asking for the others', () => {
+    expect(() => llmCircuitBreaker({ failureRatio: 0.5 } as never)).toThrow(
+      new TypeError('circuitBreaker.minimumCalls must be an integer >= 1, got undefined'),
+    );
+    const noRatio = new TypeError(
+      'circuitBreaker.failureRatio must be a number between 0 and 1 (exclusive), got undefined',
+    );
+    expect(() => llmCircuitBreaker({ minimumCalls: 4 } as never)).toThrow(noRatio);
+    expect(() => llmCircuitBreaker({ samplingMs: 10_000 } as never)).toThrow(noRatio);
   });
 });

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy, llmRetry, type PolicyEvent, RateLimitHoldError } from '../../src/index.js';
-import type { LeaveReport, PolicyStateStore, PolicyStore } from '../../src/store/PolicyStore.js';
 import { CLOSED, LEFT } from '../support/storeAnswers.js';
+import { writtenStore } from '../support/writtenStore.js';
 
 // The stages' side of a store, against a store whose answers the test writes (the Redis store
 // itself is tested against real redis-servers in test/redis).
-
-function writtenStore() {
-  const state = { down: false, enter: CLOSED, leave: LEFT, left: [] as LeaveReport[] };
-  const answer = <T>(value: T): Promise<T> =>
-    state.down
-      ? Promise.reject(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }))
-      : Promise.resolve(value);
-  const policyState: PolicyStateStore = {
-    timeoutMs: 200,
-    enter: () => answer(state.enter),
-    leave: (report) => {
-      state.left.push(report);
-      return answer({ ...state.leave, paceRatePerSec: state.enter.paceRatePerSec });
-    },
-    ping: () => answer(undefined),
-  };
-  const store: PolicyStore = { policyState: () => policyState };
-  return { store, state };
-}
 
 const failure = () => Promise.reject(Object.assign(new Error('down'), { status: 503 }));
 
