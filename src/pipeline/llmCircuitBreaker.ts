@@ -273,7 +273,6 @@ export class LlmCircuitBreakerPolicy extends PipelineStage {
     try {
       value = await this.policy.execute(fn, call.signal);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw error;
       const reason = call.reasonOf(error);
       record(
         reason.kind === 'aborted' ? 'none' : reason.breakerFailure ? 'failure' : 'success',

@@ -133,6 +133,20 @@ describe('a circuit breaker shared through a store', () => {
     ]);
   });
 
+  it("gives the fleet's trial back at once when its own breaker, isolated by hand, refuses it", async () => {
+    const { policy, state } = sharedBreaker();
+    const isolation = policy.circuitBreaker?.isolate();
+    state.enter = verdict('probe');
+    const fn = vi.fn(() => 1);
+    expect((await outcome(policy.execute(fn))).error).toBeInstanceOf(BrokenCircuitError);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).not.toHaveBeenCalled();
+    expect(state.left).toEqual([
+      { sentAt: 1, breaker: { ...SETTINGS, outcome: 'none', probe: true, hintMs: -1 } },
+    ]);
+    isolation?.dispose();
+  });
+
   it("follows the fleet's breaker as the ways in tell it: open, its trial, closed", async () => {
     const { policy, state, breakerEvents } = sharedBreaker();
     state.enter = verdict('open', 1_234.6);
