@@ -5,8 +5,8 @@ import { createPolicy, RateLimitHoldError } from '../../src/index.js';
 import { llmCircuitBreaker } from '../../src/pipeline/llmCircuitBreaker.js';
 import { rateLimitGate } from '../../src/pipeline/rateLimitGate.js';
 import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
-import { scriptedStore } from '../support/scriptedStore.js';
 import { CLOSED, LEFT } from '../support/storeAnswers.js';
+import { writtenStore } from '../support/writtenStore.js';
 
 // The rate-limit stage's side of a store, against a store whose answers the test writes.
 
@@ -40,7 +40,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('waits the wait the store names, to the millisecond, without a timer for none, and tells the store whether calls of this process wait', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'backlog', store, rateLimit: {} });
     state.enter = { ...CLOSED, waitMs: 1_000 };
     const sent: string[] = [];
@@ -66,7 +66,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it("asks the store for a place with the gate's budgets, the call's cost and its maxWaitMs", async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const budgets = createPolicy({
       name: 'in',
       store,
@@ -81,7 +81,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('reports a 429 on the way out as rateLimited with its hint, any other answer as answered', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'out', store, rateLimit: {} });
     const events = recordEvents(policy);
     await policy.execute(() => 'ok');
@@ -104,7 +104,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('sends no way out for an attempt that got no answer, but for the fleet’s trial call', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const gateOnly = createPolicy({ name: 'aborted', store, rateLimit: {} });
     const withBreaker = createPolicy({
       name: 'aborted',
@@ -124,7 +124,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('gives up as wait_too_long without a retry when the store refuses the call a place', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({
       name: 'refused',
       store,
@@ -145,7 +145,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it("waits the store's wait before the fleet's trial call", async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'probe', store, rateLimit: {}, circuitBreaker: BREAKER });
     state.enter = { ...CLOSED, breaker: 'probe', breakerForMs: 30_000, waitMs: 500 };
     const fn = vi.fn(() => 'trial');
@@ -157,7 +157,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it("fails at once, without the store's wait, an attempt the fleet's open breaker refuses", async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'open', store, rateLimit: {}, circuitBreaker: BREAKER });
     state.enter = { ...CLOSED, breaker: 'open', breakerForMs: 30_000, waitMs: 2_000 };
     const fn = vi.fn(() => 'sent');
@@ -170,7 +170,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('sends no request for a call aborted while the store placed it', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'abort', store, rateLimit: {} });
     let answer = () => {};
     state.entering = new Promise<void>((resolve) => {
@@ -189,7 +189,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('keeps its own requestsPerMinute burst for when it is alone while the fleet let it go at once', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'burst', store, rateLimit: { requestsPerMinute: 600 } });
     await policy.execute(() => 'shared');
     state.down = true;
@@ -201,7 +201,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it("holds a rate-limited attempt's retry until the fleet's gate reopens, as the store last said", async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({
       name: 'closed',
       store,
@@ -234,7 +234,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it("reports a fall of the fleet's pace at once, a rise once it is 10% above the last reported", async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = createPolicy({ name: 'pace', store, rateLimit: {} });
     const paced: number[] = [];
     policy.events.on('paced', (e) => paced.push(e.ratePerSec));
@@ -247,7 +247,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it("reports the fleet's pace only, never the process's own", async () => {
-    const { store } = scriptedStore();
+    const { store } = writtenStore();
     const policy = createPolicy({ name: 'own', store, rateLimit: {} });
     const events = recordEvents(policy);
     for (let i = 0; i < 20; i++) {
@@ -264,7 +264,7 @@ describe('the rate-limit stage with a store', () => {
   });
 
   it('leaves a breaker given the store in your own wrap() its own round trips', async () => {
-    const { store, state } = scriptedStore();
+    const { store, state } = writtenStore();
     const policy = wrap(
       rateLimitGate({ name: 'wrapped', store }),
       llmCircuitBreaker({ name: 'wrapped', store, ...BREAKER }),
