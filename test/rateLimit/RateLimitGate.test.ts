@@ -822,3 +822,172 @@ describe('RateLimitHoldError', () => {
     expect(classifyError(copy).kind).toBe('rate_limit');
   });
 });
+
+describe('a bounded wait through a 429 and reported usage', () => {
+  it.each([
+    [1_000, 1_000],
+    [1_001_000.001 - 1_000_000, 1_001],
+  ])(
+    'is held through a 429 that closes the gate until the very end of its wait (hint %s ms)',
+    async (hint, releasedAfter) => {
+      vi.setSystemTime(1_000_000);
+      const { gate } = gateWith({ tokensPerMinute: 60_000 }); // 1,000 tokens at once, then one a ms
+      await gate.acquire(undefined, 1_000);
+      const held = track(gate.acquire(undefined, 1_000, 1_000));
+      gate.onRateLimited(rateLimitReason(hint));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(held).toEqual({});
+      await vi.advanceTimersByTimeAsync(releasedAfter);
+      expect(held).toEqual({ at: 1_000_000 + releasedAfter });
+    },
+  );
+
+  it('a waiter refused after a 429 leaves no timer and no abort listener behind', async () => {
+    const { gate } = gateWith({ requestsPerMinute: 60 });
+    await gate.acquire(undefined);
+    const controller = new AbortController();
+    const bounded = track(gate.acquire(controller.signal, undefined, 1_500));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    gate.onRateLimited(rateLimitReason(5_000));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bounded.error).toBeInstanceOf(RateLimitHoldError);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a 429 refuses a waiter whose tokens, behind those of the callers ahead, now take too long', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    await gate.acquire(undefined, 1_000);
+    const ahead = track(gate.acquire(undefined, 500));
+    const bounded = track(gate.acquire(undefined, 500, 1_000)); // 500 ms ahead, then its own 500
+    gate.onUsage(1_500, 1_000); // 500 tokens more than declared: 1,500 ms now
+    gate.onRateLimited(rateLimitReason(0));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bounded.error).toBeInstanceOf(RateLimitHoldError);
+    expect(bounded.error).toMatchObject({ waitMs: 1_500, maxWaitMs: 1_000 });
+    expect(ahead).toEqual({});
+  });
+
+  it('holdMs counts the tokens of the callers waiting ahead', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    await gate.acquire(undefined, 1_000);
+    track(gate.acquire(undefined, 500));
+    expect(gate.holdMs(500)).toBeCloseTo(1_000, 6);
+  });
+
+  it('holdMs neither forgets the pace while callers wait nor keeps it once they have gone', async () => {
+    const { gate } = gateWith({ forgetAfterMs: 1_000, increasePerSec: 0 });
+    await learnPace(gate, 10, 0);
+    const start = Date.now();
+    const queued = Array.from({ length: 20 }, () => track(gate.acquire(undefined)));
+    for (let t = 0; t < 1_900; t += 100) {
+      await vi.advanceTimersByTimeAsync(100);
+      gate.holdMs();
+    }
+    expect(queued.map((c) => (c.at ?? Number.NaN) - start)).toEqual(
+      Array.from({ length: 20 }, (_, i) => 100 * i),
+    );
+    expect(gate.holdMs()).toBe(0);
+  });
+});
+
+describe('correcting tokensPerMinute by usage', () => {
+  it('charges a declared call only the difference between its usage and its declared tokens', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    await gate.acquire(undefined, 500);
+    gate.onUsage(500, 500);
+    expect(gate.holdMs(500)).toBe(0);
+    gate.onUsage(800, 500);
+    expect(gate.holdMs(500)).toBeCloseTo(300, 6);
+  });
+
+  it('with estimateTokens, charges a call only the difference between its usage and its estimate', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000, estimateTokens: () => 500 });
+    await gate.acquire(undefined);
+    gate.onUsage(500, undefined);
+    expect(gate.holdMs()).toBe(0);
+  });
+
+  it('gives the whole declared charge back for a usage of 0', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    await gate.acquire(undefined, 1_000);
+    gate.onUsage(0, 1_000);
+    expect(gate.holdMs(1_000)).toBe(0);
+  });
+
+  it('charges in full the usage of a call that was charged nothing', () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    gate.onUsage(400, undefined);
+    expect(gate.holdMs(1_000)).toBeCloseTo(400, 6);
+  });
+
+  it('ignores a usage that is negative, infinite or not a number', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    await gate.acquire(undefined, 500);
+    for (const usage of [-1, Number.POSITIVE_INFINITY, Number.NaN]) gate.onUsage(usage, 500);
+    expect(gate.holdMs(1_000)).toBeCloseTo(500, 6);
+  });
+
+  it('ignores the usage of a call whose declared tokens it cannot price', async () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    await gate.acquire(undefined, 500);
+    gate.onUsage(300, 1e9);
+    gate.onUsage(300, -1);
+    expect(gate.holdMs(1_000)).toBeCloseTo(500, 6);
+  });
+});
+
+describe('charging policy.fetch estimates to tokensPerMinute', () => {
+  it('charges nothing without tokensPerMinute or without an estimate', () => {
+    expect(gateWith().gate.requestSent({ input: 100, output: 900 }).budgetCharge).toBe(0);
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    expect(gate.requestSent(undefined).budgetCharge).toBe(0);
+    expect(gate.holdMs(1_000)).toBe(0);
+  });
+
+  it('charges the estimate, at most the whole budget, and gives it back when no success comes', () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    const sent = gate.requestSent({ input: 60, output: 40 });
+    expect(sent.budgetCharge).toBe(100);
+    expect(gate.holdMs(1_000)).toBeCloseTo(100, 6);
+    gate.onReply(sent, undefined);
+    expect(gate.holdMs(1_000)).toBe(0);
+    const failed = gate.requestSent({ input: 60, output: 40 });
+    gate.onReply(failed, { ok: false, limits: undefined });
+    expect(gate.holdMs(1_000)).toBe(0);
+    expect(gate.requestSent({ input: 100_000, output: 0 }).budgetCharge).toBe(60_000);
+  });
+
+  it('does not charge the estimate of a call that declared tokens or is priced by estimateTokens', async () => {
+    const declaring = gateWith({ tokensPerMinute: 60_000 }).gate;
+    declaring.onReply(declaring.requestSent(undefined), { ok: true, limits: undefined });
+    await declaring.acquire(undefined, 500);
+    expect(declaring.requestSent({ input: 400, output: 0 }).budgetCharge).toBe(0);
+    expect(declaring.holdMs(500)).toBe(0);
+    const estimating = gateWith({ tokensPerMinute: 60_000, estimateTokens: () => 500 }).gate;
+    await estimating.acquire(undefined);
+    expect(estimating.requestSent({ input: 400, output: 0 }).budgetCharge).toBe(0);
+    expect(estimating.holdMs()).toBe(0);
+  });
+
+  it('corrects each success by its usage, oldest charge first, skipping requests charged nothing', () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    const uncharged = gate.requestSent(undefined);
+    const charged = gate.requestSent({ input: 500, output: 0 });
+    gate.onReply(uncharged, { ok: true, limits: undefined });
+    gate.onReply(charged, { ok: true, limits: undefined });
+    gate.onUsage(500, undefined);
+    expect(gate.holdMs(500)).toBe(0);
+  });
+
+  it('keeps the last 1,024 charges awaiting their usage, forgetting older ones', () => {
+    const { gate } = gateWith({ tokensPerMinute: 60_000 });
+    for (let i = 1; i <= 1_025; i++) {
+      const sent = gate.requestSent({ input: Math.min(i, 3), output: 0 });
+      gate.onReply(sent, { ok: true, limits: undefined });
+    }
+    const before = gate.holdMs(1_000);
+    gate.onUsage(0, undefined); // gives back the oldest charge kept: the second request's 2
+    expect(before - gate.holdMs(1_000)).toBeCloseTo(2, 6);
+  });
+});
