@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyOptions } from '../../src/pipeline/options.js';
+import { createChatPolicy } from '../../src/policies/chat.js';
 import { mergePolicyOptions } from '../../src/policies/mergePolicyOptions.js';
 
 const DEFAULTS: PolicyOptions = {
@@ -65,6 +66,29 @@ describe('mergePolicyOptions', () => {
         'circuitBreaker.consecutiveFailures cannot be combined with failureRatio, minimumCalls and samplingMs, got 3',
       ),
     );
+  });
+
+  it('merges a stage given as an object without a prototype field by field', () => {
+    const retry = Object.assign(Object.create(null), { maxRetries: 1 });
+    expect(mergePolicyOptions(DEFAULTS, { retry }).retry).toEqual({
+      ...(DEFAULTS.retry as object),
+      maxRetries: 1,
+    });
+  });
+
+  it('replaces an option given as a class instance whole instead of merging its fields', () => {
+    class Bulkhead {
+      maxConcurrent = 2;
+    }
+    const bulkhead = new Bulkhead();
+    const defaults = { ...DEFAULTS, bulkhead: { maxConcurrent: 1, maxQueued: 5 } };
+    expect(mergePolicyOptions(defaults, { bulkhead } as never).bulkhead).toBe(bulkhead);
+  });
+
+  it("checks breaker kinds only in the breaker's stage: other stages name their own unknown fields", () => {
+    expect(() =>
+      createChatPolicy({ retry: { consecutiveFailures: 3, samplingMs: 10 } } as never),
+    ).toThrow(/^retry\.consecutiveFailures is not a retry option/);
   });
 
   it('leaves the defaults untouched and skips undefined overrides', () => {

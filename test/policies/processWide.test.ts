@@ -31,4 +31,13 @@ describe('processWide', () => {
     expect(second.embeddingsPolicy).toBe(first.embeddingsPolicy);
     expect(second.streamPolicy).toBe(first.streamPolicy);
   });
+
+  it('registers each preset under its own name, where another copy of the package looks it up', async () => {
+    const presets = await import('../../src/policies/index.js');
+    const build = vi.fn(() => 'a second instance');
+    expect(processWide('chatPolicy', build)).toBe(presets.chatPolicy);
+    expect(processWide('embeddingsPolicy', build)).toBe(presets.embeddingsPolicy);
+    expect(processWide('streamPolicy', build)).toBe(presets.streamPolicy);
+    expect(build).not.toHaveBeenCalled();
+  });
 });
