@@ -682,13 +682,16 @@ describe('the rate the waits imply', () => {
   });
 
   it('a cut of a pace the successes set is from the pace, whatever the last second held', async () => {
-    const { gate, paced } = gateWith({ decreaseFactor: 0.5 });
-    await learnPace(gate, 10, 0);
-    await vi.advanceTimersByTimeAsync(1_000);
-    for (let i = 0; i < 3; i++) await gate.acquire(undefined);
-    for (let i = 0; i < 2; i++) gate.onSuccess();
-    gate.onRateLimited(rateLimitReason(0));
-    expect(paced()).toEqual([10, 5]);
+    // hint 100 ms: the wait implies exactly the 10 a second the successes set, no guess
+    for (const hintMs of [0, 100]) {
+      const { gate, paced } = gateWith({ decreaseFactor: 0.5 });
+      await learnPace(gate, 10, hintMs);
+      await vi.advanceTimersByTimeAsync(1_000);
+      for (let i = 0; i < 3; i++) await gate.acquire(undefined);
+      for (let i = 0; i < 2; i++) gate.onSuccess();
+      gate.onRateLimited(rateLimitReason(0));
+      expect(paced()).toEqual([10, 5]);
+    }
   });
 });
 
@@ -714,6 +717,14 @@ describe('forgetting the pace', () => {
     gate.onRateLimited(rateLimitReason(0));
     gate.onRateLimited(rateLimitReason(0));
     expect(paced()).toEqual([10, 62]); // the 62 successes of the last second
+  });
+
+  it('reports a pace learned again after forgetting, even at the rate last reported', async () => {
+    const { gate, paced } = gateWith({ forgetAfterMs: 1_000 });
+    await learnPace(gate, 10, 0);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await learnPace(gate, 10, 0);
+    expect(paced()).toEqual([10, 10]);
   });
 
   it('never with callers queued: the queue drains at the pace, then the pace is forgotten', async () => {
