@@ -76,6 +76,22 @@ describe('a circuit breaker shared through a store', () => {
     ]);
   });
 
+  it("sends the breaker's settings with the gate's way in when the policy has both", async () => {
+    const { policy, state } = sharedBreaker({ rateLimit: {} });
+    await policy.execute(() => 1);
+    expect(state.entered).toHaveLength(1);
+    expect(state.entered[0]).toMatchObject({ breaker: SETTINGS });
+  });
+
+  it('says isolated while isolated by hand, whatever the fleet says', async () => {
+    const { policy } = sharedBreaker();
+    await policy.execute(() => 1);
+    const isolation = policy.circuitBreaker?.isolate();
+    expect(policy.circuitState).toBe('isolated');
+    isolation?.dispose();
+    expect(policy.circuitState).toBe('closed');
+  });
+
   it('leaves the opening to the fleet while the store answers, counting failures all the same', async () => {
     const { policy, state, breakerEvents } = sharedBreaker();
     for (let i = 0; i < 3; i++) await outcome(policy.execute(failing(httpError(503))));
@@ -181,7 +197,8 @@ describe('a circuit breaker shared through a store', () => {
     await vi.advanceTimersByTimeAsync(49);
     expect(state.entered).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(state.entered).toHaveLength(2);
+    expect(state.entered).toEqual([{ breaker: SETTINGS }, { breaker: SETTINGS }]);
+    expect(fn).not.toHaveBeenCalled();
     state.enter = CLOSED;
     await vi.advanceTimersByTimeAsync(50);
     expect(await call).toEqual({ value: 'after the trial' });
