@@ -48,11 +48,14 @@ describe('RetryBudget', () => {
   });
 
   it('counts no call from the slice that straddles the start of the window', () => {
-    const budget = new RetryBudget({ percent: 100, minPerSec: 0, windowMs: 10_000 });
-    budget.deposit(T0);
-    budget.deposit(T0 + 9_000);
-    // At T0 + 10 s the slice of T0 is the oldest: its call may be older than the window.
-    expect(drain(budget, T0 + 10_000)).toBe(1);
+    // Every slice of the ring in turn: at start + 10 s, the slice of start is the oldest.
+    for (let second = 0; second <= 10; second++) {
+      const start = T0 + second * 1_000;
+      const budget = new RetryBudget({ percent: 100, minPerSec: 0, windowMs: 10_000 });
+      budget.deposit(start);
+      budget.deposit(start + 9_000);
+      expect(drain(budget, start + 10_000)).toBe(1);
+    }
     const fresh = new RetryBudget({ percent: 100, minPerSec: 0, windowMs: 10_000 });
     fresh.deposit(T0 + 9_000);
     expect(drain(fresh, T0 + 10_000)).toBe(1);

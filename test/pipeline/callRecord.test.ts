@@ -112,6 +112,8 @@ describe('CallRecord', () => {
     expect(call.hold).toEqual({ by: 'gate', until: 100 });
     call.holdNext('breaker', 100);
     expect(call.hold).toEqual({ by: 'gate', until: 100 });
+    call.holdNext('breaker', 101);
+    expect(call.hold).toEqual({ by: 'breaker', until: 101 });
     call.clearHold();
     expect(call.hold).toBeUndefined();
   });
