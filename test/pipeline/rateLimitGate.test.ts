@@ -5,7 +5,13 @@ import { CallRecord } from '../../src/pipeline/callRecord.js';
 import { createPolicy } from '../../src/pipeline/LlmPolicy.js';
 import { rateLimitGate } from '../../src/pipeline/rateLimitGate.js';
 import { RateLimitBudgetError } from '../../src/rateLimit/index.js';
-import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
+import {
+  httpError,
+  learnPaceThrough,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from '../support/pipeline.js';
 
 const RETRY = { maxRetries: 1, initialDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 60_000 };
 
@@ -106,17 +112,7 @@ describe('rate-limit stage', () => {
   it('forwards the gate’s pace as paced events', async () => {
     const policy = createPolicy({ name: 'g', rateLimit: {} });
     const events = recordEvents(policy);
-    for (let i = 0; i < 20; i++) {
-      await policy.execute(() => 'ok');
-      await vi.advanceTimersByTimeAsync(50);
-    }
-    // two at once: a wave, not a lone 429 (which sets no pace)
-    const limited = () =>
-      policy.execute(() => Promise.reject(httpError(429, { retryAfterMs: 100 })));
-    await Promise.all([outcome(limited()), outcome(limited())]);
-    const calls = Array.from({ length: 5 }, () => policy.execute(() => 'ok'));
-    await vi.runAllTimersAsync();
-    await Promise.all(calls);
+    await learnPaceThrough(policy);
     const paced = events.filter(([name]) => name === 'paced');
     expect(paced.length).toBeGreaterThan(0);
     for (const [, event] of paced) {

@@ -4,7 +4,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { createPolicy, RateLimitHoldError } from '../../src/index.js';
 import { llmCircuitBreaker } from '../../src/pipeline/llmCircuitBreaker.js';
 import { rateLimitGate } from '../../src/pipeline/rateLimitGate.js';
-import { httpError, outcome, recordEvents, useFakeClock } from '../support/pipeline.js';
+import {
+  httpError,
+  learnPaceThrough,
+  outcome,
+  recordEvents,
+  useFakeClock,
+} from '../support/pipeline.js';
 import { CLOSED, LEFT } from '../support/storeAnswers.js';
 import { writtenStore } from '../support/writtenStore.js';
 
@@ -250,16 +256,7 @@ describe('the rate-limit stage with a store', () => {
     const { store } = writtenStore();
     const policy = createPolicy({ name: 'own', store, rateLimit: {} });
     const events = recordEvents(policy);
-    for (let i = 0; i < 20; i++) {
-      await policy.execute(() => 'ok');
-      await vi.advanceTimersByTimeAsync(50);
-    }
-    const limited = () =>
-      policy.execute(() => Promise.reject(httpError(429, { retryAfterMs: 100 })));
-    await Promise.all([outcome(limited()), outcome(limited())]);
-    const calls = Array.from({ length: 5 }, () => policy.execute(() => 'ok'));
-    await vi.runAllTimersAsync();
-    await Promise.all(calls);
+    await learnPaceThrough(policy);
     expect(events.filter(([name]) => name === 'paced')).toEqual([]);
   });
 

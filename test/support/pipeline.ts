@@ -2,6 +2,7 @@ import { APIError, APIUserAbortError } from 'openai';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { PolicyEventName, PolicyEvents } from '../../src/events.js';
 import { EVENT_LOG_LEVELS } from '../../src/logEvents.js';
+import type { LlmPolicy } from '../../src/pipeline/LlmPolicy.js';
 
 /**
  * The event names the pipeline tests follow: every one but the per-attempt measures (`attempt`,
@@ -63,4 +64,20 @@ export function useFakeClock(): void {
     vi.useRealTimers();
     vi.restoreAllMocks();
   });
+}
+
+/**
+ * Takes `policy` through what makes a rate-limit gate learn a pace, under fake timers: 20 calls
+ * 50 ms apart, two 429s at once (a wave: a lone 429 sets no pace), then 5 calls to their end.
+ */
+export async function learnPaceThrough(policy: LlmPolicy): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    await policy.execute(() => 'ok');
+    await vi.advanceTimersByTimeAsync(50);
+  }
+  const limited = () => policy.execute(() => Promise.reject(httpError(429, { retryAfterMs: 100 })));
+  await Promise.all([outcome(limited()), outcome(limited())]);
+  const calls = Array.from({ length: 5 }, () => policy.execute(() => 'ok'));
+  await vi.runAllTimersAsync();
+  await Promise.all(calls);
 }
