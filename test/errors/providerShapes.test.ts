@@ -151,6 +151,69 @@ describe('errorProvider', () => {
       },
     );
     expect(errorProvider(hostile, undefined, undefined)).toBeUndefined();
+    expect(errorProvider(Object.create(null), undefined, undefined)).toBeUndefined();
+  });
+
+  it('looks for the root class up to 8 prototypes up, no further', () => {
+    class OpenAIError extends Error {}
+    /** An instance of a class `levels` subclasses below `base`. */
+    const below = (base: new () => Error, levels: number): Error => {
+      let cls = base;
+      for (let level = 0; level < levels; level++) cls = class extends cls {};
+      return new cls();
+    };
+    // The 8th prototype of the instance is OpenAIError.prototype: found.
+    expect(errorProvider(below(OpenAIError, 7), undefined, undefined)).toBe('openai');
+    // The 9th: past the limit.
+    expect(errorProvider(below(OpenAIError, 8), undefined, undefined)).toBeUndefined();
+  });
+
+  it('reads class names only from the prototype chain: a proxy hiding its prototype tells none', () => {
+    class OpenAIError extends Error {}
+    // Its `constructor` field still reads OpenAIError through the target.
+    const hidden = new Proxy(new OpenAIError('x'), {
+      getPrototypeOf() {
+        throw new Error('trap');
+      },
+    });
+    expect(errorProvider(hidden, undefined, undefined)).toBeUndefined();
+  });
+
+  it('tells Azure OpenAI by x-ms-region alone, and only for an openai error', () => {
+    const error = new openai.RateLimitError(429, {}, undefined, headers);
+    expect(errorProvider(error, new Headers({ 'x-ms-region': 'East US' }), {})).toBe(
+      'azure-openai',
+    );
+    expect(errorProvider(error, new Headers({ 'x-other': 'East US' }), {})).toBe('openai');
+    const azureHeaders = new Headers({ 'apim-request-id': 'a', 'x-ms-region': 'East US' });
+    const claude = new anthropic.RateLimitError(429, {}, undefined, azureHeaders);
+    expect(errorProvider(claude, azureHeaders, { innererror: {} })).toBe('anthropic');
+    expect(errorProvider(new Error('x'), azureHeaders, { innererror: {} })).toBeUndefined();
+  });
+
+  it('tells Bedrock only by a client or server $fault together with $metadata', () => {
+    const shaped = (fields: object) => Object.assign(new Error('x'), fields);
+    const metadata = { httpStatusCode: 400, requestId: 'r', attempts: 1, totalRetryDelay: 0 };
+    expect(errorProvider(shaped({ $fault: 'client', $metadata: metadata }), {}, {})).toBe(
+      'bedrock',
+    );
+    expect(errorProvider(shaped({ $fault: 'server', $metadata: metadata }), {}, {})).toBe(
+      'bedrock',
+    );
+    expect(errorProvider(shaped({ $metadata: metadata }), {}, {})).toBeUndefined();
+    expect(errorProvider(shaped({ $fault: 'other', $metadata: metadata }), {}, {})).toBeUndefined();
+    expect(errorProvider(shaped({ $fault: 'server' }), {}, {})).toBeUndefined();
+    expect(
+      errorProvider(shaped({ $fault: 'client', $metadata: undefined }), {}, {}),
+    ).toBeUndefined();
+  });
+
+  it('tells Google only by an ApiError with a gRPC status name in its body', () => {
+    const payload = { status: 'UNAVAILABLE' };
+    const named = Object.assign(new Error('x'), { name: 'ApiError' });
+    expect(errorProvider(named, undefined, payload)).toBe('google');
+    expect(errorProvider(new Error('x'), undefined, payload)).toBeUndefined();
+    expect(errorProvider({ status: 503 }, undefined, payload)).toBeUndefined();
   });
 });
 
@@ -198,6 +261,50 @@ describe('classifyError across SDK shapes', () => {
     expect(classifyError(quota)).toMatchObject({ kind: 'quota', retryable: false });
   });
 
+  it('reads isRetryable only on an AI_APICallError: other errors get no hint and no provider', () => {
+    const url = 'https://api.openai.com/v1/chat/completions';
+    const silent = new others.APICallError({ message: 'odd', url, isRetryable: true });
+    expect(classifyError(silent)).toStrictEqual({
+      kind: 'connection',
+      retryable: true,
+      breakerFailure: true,
+      message: 'AI_APICallError: odd',
+      provider: 'vercel-ai',
+    });
+    const notRetryable = new others.APICallError({ message: 'odd', url, isRetryable: false });
+    expect(classifyError(notRetryable)).toStrictEqual({
+      kind: 'unknown',
+      retryable: false,
+      breakerFailure: false,
+      message: 'AI_APICallError: odd',
+      provider: 'vercel-ai',
+    });
+    const plain = Object.assign(new Error('odd'), { isRetryable: true });
+    expect(classifyError(plain)).toStrictEqual({
+      kind: 'unknown',
+      retryable: false,
+      breakerFailure: false,
+      message: 'Error: odd',
+    });
+    expect(classifyError(new RangeError('bad'))).toStrictEqual({
+      kind: 'unknown',
+      retryable: false,
+      breakerFailure: false,
+      message: 'RangeError: bad',
+    });
+  });
+
+  it('keeps the kind the body of a 2xx answer names, without asking its cause', () => {
+    const billed = new others.APICallError({
+      message: 'billing limit',
+      url: 'https://api.openai.com/v1/chat/completions',
+      statusCode: 200,
+      data: { error: { message: 'billing limit', code: 'billing_hard_limit_reached' } },
+      cause: new TypeError('terminated'),
+    });
+    expect(classifyError(billed)).toMatchObject({ kind: 'quota', status: 200, retryable: false });
+  });
+
   it('classifies an error with a 2xx status by the cause that cut the answer, else as unknown', () => {
     const url = 'https://api.openai.com/v1/chat/completions';
     const cut = new others.APICallError({
@@ -230,6 +337,58 @@ describe('classifyError across SDK shapes', () => {
     expect(classifyError(busy)).toMatchObject({ kind: 'overloaded', retryable: true });
     const plain = new others.BedrockRuntimeServiceException('NewClientException', 400, 'x', 'r');
     expect(classifyError(plain).kind).toBe('bad_request');
+  });
+
+  it("reads Bedrock's $retryable only below 500, and only when it is an object", () => {
+    const server = (status: number, $retryable: unknown) =>
+      Object.assign(
+        new others.BedrockRuntimeServiceException('NewServerException', status, 'x', 'r'),
+        {
+          $retryable,
+        },
+      );
+    expect(classifyError(server(500, { throttling: true })).kind).toBe('server');
+    expect(classifyError(server(500, {})).kind).toBe('server');
+    expect(classifyError(server(499, {})).kind).toBe('overloaded');
+    expect(classifyError(server(400, null)).kind).toBe('bad_request');
+    expect(classifyError(server(400, true)).kind).toBe('bad_request');
+  });
+
+  it("an abort of Mistral's SDK (RequestAbortedError) is aborted, whatever its cause says", () => {
+    // Speakeasy's isAbortError also takes a socket's ECONNABORTED for an abort.
+    const socket = Object.assign(new Error('socket hang up'), { code: 'ECONNABORTED' });
+    const aborted = Object.assign(
+      new Error('Request aborted by client: Error: socket hang up', { cause: socket }),
+      { name: 'RequestAbortedError' },
+    );
+    expect(classifyError(aborted)).toMatchObject({
+      kind: 'aborted',
+      retryable: false,
+      breakerFailure: false,
+    });
+    expect(classifyError(socket).kind).toBe('connection');
+  });
+
+  it('an AI SDK JSONParseError or NoObjectGeneratedError is invalid_output', () => {
+    for (const name of ['AI_JSONParseError', 'AI_NoObjectGeneratedError']) {
+      const error = Object.assign(new Error('could not parse the response'), { name });
+      expect(classifyError(error)).toMatchObject({
+        kind: 'invalid_output',
+        retryable: true,
+        breakerFailure: false,
+      });
+    }
+  });
+
+  it('a SyntaxError is invalid_output only when the start of its message names JSON', () => {
+    expect(classifyError(new SyntaxError('Unexpected end of JSON input')).kind).toBe(
+      'invalid_output',
+    );
+    expect(classifyError(new SyntaxError(`${'x'.repeat(195)} JSON`)).kind).toBe('invalid_output');
+    expect(classifyError(new SyntaxError(`${'x'.repeat(196)} JSON`)).kind).toBe('unknown');
+    const bare = new SyntaxError('x');
+    Object.defineProperty(bare, 'message', { value: undefined });
+    expect(classifyError(bare)).toMatchObject({ kind: 'unknown', message: 'SyntaxError' });
   });
 
   it("classifies Anthropic's SSE error event (no status) from its payload", () => {
