@@ -1,7 +1,6 @@
 import {
   type Attributes,
   context,
-  createContextKey,
   type MeterProvider,
   metrics,
   type ObservableResult,
@@ -223,7 +222,7 @@ export function instrument(
   const hasBreaker = policy.circuitBreaker !== undefined;
   if (hasBreaker) circuit.addCallback(observeCircuit);
 
-  const callKey = createContextKey(`llm-resilience call of ${policy.name}`);
+  const callKey = Symbol(`llm-resilience call of ${policy.name}`);
   const callSpan = (): CallSpan | undefined =>
     context.active().getValue(callKey) as CallSpan | undefined;
   const streams = policy instanceof LlmStreamPolicy;

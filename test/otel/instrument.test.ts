@@ -256,6 +256,37 @@ describe('instrument: span events', () => {
     expect(eventsOf('outer')).toEqual([[['hedge', { attempt: 2, delayMs: 1 }]]]);
     expect(eventsOf('inner')).toEqual([[['hedge', { attempt: 3, delayMs: 2 }]]]);
   });
+  it('a policy instrumented twice: each span gets the call’s events, once', async () => {
+    const policy = instrumented(createPolicy({ name: 'twice' }), { which: 'a' });
+    instrumented(policy, { which: 'b' });
+    await policy.execute(() => {
+      emit(policy, 'hedge', { attempt: 2, delayMs: 1 });
+      return 'answer';
+    });
+    const eventsOf = (which: string) =>
+      spansNamed('twice')
+        .filter((s) => s.attributes.which === which)
+        .map((s) => s.events.map((e) => e.name));
+    expect(eventsOf('a')).toEqual([['hedge']]);
+    expect(eventsOf('b')).toEqual([['hedge']]);
+  });
+
+  it('two policies of the same name, one inside the other: each event goes to its own span', async () => {
+    const outer = instrumented(createPolicy({ name: 'same' }), { which: 'outer' });
+    const inner = instrumented(createPolicy({ name: 'same' }), { which: 'inner' });
+    await outer.execute(() =>
+      inner.execute(() => {
+        emit(outer, 'hedge', { attempt: 2, delayMs: 1 });
+        return 'answer';
+      }),
+    );
+    const eventsOf = (which: string) =>
+      spansNamed('same')
+        .filter((s) => s.attributes.which === which)
+        .map((s) => s.events.map((e) => e.name));
+    expect(eventsOf('outer')).toEqual([['hedge']]);
+    expect(eventsOf('inner')).toEqual([[]]);
+  });
 });
 
 describe('instrument: any instrumentable policy, and stop', () => {
