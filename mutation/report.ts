@@ -1,5 +1,6 @@
 /**
- * Writes mutation/survivors.md from Stryker's JSON report (reports/mutation/mutation.json):
+ * Writes mutation/survivors.md from a Stryker JSON report (reports/mutation/mutation.json, or the
+ * path given, such as the core's incremental file with every core run merged in):
  * the score by file, and every mutant that survived or had no covering test, each with the reason
  * from mutation/reasons.json why it is equivalent or not worth a test. Exits with code 1 and
  * lists them when a survivor has no reason: a new survivor needs a test or a written reason.
@@ -34,7 +35,8 @@ interface Reason {
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
-const report = JSON.parse(readFileSync('reports/mutation/mutation.json', 'utf8')) as Report;
+const reportPath = process.argv[2] ?? 'reports/mutation/mutation.json';
+const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
 const reasons = JSON.parse(readFileSync('mutation/reasons.json', 'utf8')) as Reason[];
 
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
@@ -55,6 +57,7 @@ function reasonFor(file: string, source: string, mutant: Mutant): Reason | undef
 }
 
 let detected = 0;
+let ignored = 0;
 let undetected = 0;
 const byFile: string[][] = [];
 const sections: string[] = [];
@@ -69,6 +72,7 @@ for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a]
     .sort((a, b) => a.location.start.line - b.location.start.line);
   const killed = mutants.filter((m) => DETECTED.has(m.status)).length;
   detected += killed;
+  ignored += mutants.filter((m) => m.status === 'Ignored').length;
   undetected += survivors.length;
   const total = killed + survivors.length;
   if (total === 0) continue;
@@ -113,12 +117,12 @@ const scope =
     : `${mutated.length} files, those of the table below (a run scoped with \`--mutate\` lists only its own)`;
 const doc = `# Surviving mutants
 
-Written by \`npm run mutation:report\` from the last Stryker run (\`reports/mutation/mutation.json\`)
+Written by \`npm run mutation:report\` from a Stryker report (\`${reportPath}\`)
 and the reasons in [\`mutation/reasons.json\`](../mutation/reasons.json): every mutant that survived
 or had no covering test, and why it is equivalent (no input can tell it from the original) or not
-worth a test. [quality.md](quality.md#mutation-testing-npm-run-testmutation) describes the run.
+worth a test. [docs/quality.md](../docs/quality.md#mutation-testing-npm-run-testmutation) describes the run.
 
-**Score: ${score.toFixed(2)}%** (${detected} of ${detected + undetected} mutants killed or timed out; static mutants not run).
+**Score: ${score.toFixed(2)}%** (${detected} of ${detected + undetected} mutants killed or timed out; ${ignored} static mutants not run).
 The run mutated ${scope}.
 
 ## By file
